@@ -96,3 +96,12 @@ public sealed class AdminOptions
     /// <summary>Key for the seller's admin routes (order status) on SelfHost, sent as the x-admin-key header.</summary>
     public string? ApiKey { get; set; }
 }
+
+public sealed class CrmOptions
+{
+    public const string Section = "Crm";
+
+    /// <summary>Prefix for the CRM table names, so several shops or environments can share one storage account.</summary>
+    [RegularExpression("^[A-Za-z][A-Za-z0-9]{0,40}$|^$", ErrorMessage = "Crm:TablePrefix must be letters and digits, starting with a letter")]
+    public string TablePrefix { get; set; } = "";
+}

@@ -3,7 +3,11 @@ using PostPurchase.Purchases;
 namespace PostPurchase.Journey;
 
 /// <summary>Days after payment at which the journey acts; read from configuration by the starter, then frozen in the input.</summary>
-public sealed record JourneySchedule(TimeSpan ReviewAfter, TimeSpan ReminderAfter, TimeSpan CloseAfter);
+public sealed record JourneySchedule(TimeSpan ReviewAfter, TimeSpan ReminderAfter, TimeSpan CloseAfter)
+{
+    /// <summary>First wait before an activity is retried (doubling, five attempts).</summary>
+    public TimeSpan FirstRetry { get; init; } = TimeSpan.FromSeconds(30);
+}
 
 /// <summary>Everything the orchestrator needs; nothing in it changes after the journey starts.</summary>
 public sealed record JourneyInput(int Version, string InstanceId, Purchase Purchase, JourneySchedule Schedule);

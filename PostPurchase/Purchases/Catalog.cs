@@ -37,9 +37,12 @@ public sealed record Product(
 public sealed record Seller(string Name, string ContactEmail, string? Address);
 
 /// <summary>The seller's products. Matched by SKU first, then by a normalized name in any language.</summary>
-public sealed class Catalog(Seller seller, IReadOnlyList<Product> products)
+public sealed class Catalog(Seller seller, IReadOnlyList<Product> products, string? folder = null)
 {
     public Seller Seller { get; } = seller;
+
+    /// <summary>The folder catalog.json lives in; product PDFs are named relative to it.</summary>
+    public string Folder { get; } = folder ?? AppContext.BaseDirectory;
 
     public IReadOnlyList<Product> Products { get; } = products;
 

@@ -1,0 +1,25 @@
+using System.Text;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+using PostPurchase.Infrastructure;
+
+Encoding.RegisterProvider(CodePagesEncodingProvider.Instance); // ks_c_5601-1987 / EUC-KR receipts
+
+FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+
+IOpenTelemetryBuilder otel = builder.Services.AddOpenTelemetry()
+    .UseFunctionsWorkerDefaults()
+    .WithTracing(tracing => tracing.AddSource("Microsoft.DurableTask"));
+if (!string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
+{
+    otel.UseAzureMonitorExporter();
+}
+
+builder.Services.AddPostPurchase(builder.Configuration);
+builder.Build().Run();

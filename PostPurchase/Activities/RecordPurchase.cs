@@ -1,0 +1,41 @@
+using PostPurchase.Crm;
+using PostPurchase.Journey;
+using PostPurchase.Purchases;
+
+namespace PostPurchase.Activities;
+
+/// <summary>Writes the buyer and order into the CRM and says whether the journey may mail the buyer.</summary>
+public sealed class RecordPurchase(CustomerRepository crm, Catalog catalog)
+{
+    public async Task<PurchaseRecorded> RunAsync(JourneyInput input, CancellationToken cancellationToken)
+    {
+        Purchase p = input.Purchase;
+        Product? product = catalog.Find(p.Sku, p.ProductName);
+        bool hasEmail = !string.IsNullOrWhiteSpace(p.Buyer.Email);
+        string status = product is null ? OrderStatus.NeedsReview : hasEmail ? OrderStatus.Active : OrderStatus.NeedsBuyerEmail;
+
+        List<string> tags = [$"provider:{p.Provider}", $"locale:{Locales.Normalize(p.Buyer.Locale)}", $"channel:{p.Channel}"];
+        tags.Add(product is null ? "unknown-product" : $"product:{product.Sku}");
+
+        await crm.UpsertOrderAsync(new OrderRecord
+        {
+            InstanceId = input.InstanceId,
+            Provider = p.Provider,
+            PaymentId = p.PaymentId,
+            OrderReference = p.OrderReference,
+            BuyerEmail = p.Buyer.Email,
+            BuyerName = p.Buyer.Name,
+            Locale = Locales.Normalize(p.Buyer.Locale),
+            Sku = product?.Sku ?? p.Sku,
+            ProductName = product?.CopyFor(p.Buyer.Locale).Name ?? p.ProductName,
+            AmountMinor = p.Amount.Minor,
+            Currency = p.Amount.Currency,
+            PaidAt = p.PaidAt,
+            Channel = p.Channel,
+            Status = status,
+            Tags = tags,
+        }, cancellationToken);
+        await crm.MarkStepAsync(input.InstanceId, nameof(RecordPurchase), status, null, cancellationToken);
+        return new PurchaseRecorded(product is not null, hasEmail);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using PostPurchase.Notifications;
+
+namespace PostPurchase.Journey;
+
+/// <summary>The seller-facing alerts a journey raises. Pure formatting, so the orchestrator can build them.</summary>
+public static class SellerAlerts
+{
+    public static SlackAlert NeedsReview(JourneyInput input, PurchaseRecorded recorded)
+    {
+        string why = !recorded.ProductKnown
+            ? "The product is not in the catalog, so no welcome mail was sent. Add it to catalog.json or fix the product on the order, then resend."
+            : "The payment carries no buyer e-mail, so no welcome mail was sent. Find the buyer's address and resend.";
+        return new SlackAlert($"{input.InstanceId}:alert-needs-review", $"Order needs review: {why}", Fields(input));
+    }
+
+    public static SlackAlert UnhappyBuyer(JourneyInput input, SurveyReply reply)
+    {
+        List<SlackField> fields = [.. Fields(input), new("Score", reply.Score.ToString(CultureInfo.InvariantCulture) + " / 5")];
+        return new SlackAlert($"{input.InstanceId}:alert-unhappy", "A buyer is unhappy: please reach out by hand.", fields, reply.Comment);
+    }
+
+    public static SlackAlert StepFailed(JourneyInput input, string step, string errorType)
+    {
+        List<SlackField> fields = [.. Fields(input), new("Step", step), new("Error", errorType)];
+        return new SlackAlert($"{input.InstanceId}:alert-failed-{step}", $"A journey step failed after all retries: {step}", fields);
+    }
+
+    private static List<SlackField> Fields(JourneyInput input)
+    {
+        Purchases.Purchase p = input.Purchase;
+        return
+        [
+            new("Order", input.InstanceId),
+            new("Buyer", $"{p.Buyer.Name ?? "(no name)"} <{p.Buyer.Email ?? "no e-mail"}>"),
+            new("Product", string.IsNullOrEmpty(p.ProductName) ? p.Sku ?? "(unknown)" : p.ProductName),
+            new("Amount", p.Amount.Format(p.Buyer.Locale)),
+            new("Paid", p.PaidAt.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)),
+        ];
+    }
+}

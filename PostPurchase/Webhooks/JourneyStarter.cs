@@ -1,0 +1,95 @@
+using DurableTask.Core.Exceptions;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PostPurchase.Crm;
+using PostPurchase.Infrastructure;
+using PostPurchase.Journey;
+using PostPurchase.Purchases;
+
+namespace PostPurchase.Webhooks;
+
+public enum StartOutcome
+{
+    Started,
+    AlreadyReceived,
+}
+
+/// <summary>
+/// Starts exactly one journey per payment, however many deliveries arrive and from whichever door.
+/// The instance id is the dedupe key; an insert-only claim row in Table Storage closes the race between
+/// simultaneous deliveries, and a claim whose journey never appeared (the process died in between) is retried.
+/// </summary>
+public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<JourneyOptions> options, TimeProvider time, ILogger<JourneyStarter> logger)
+{
+    private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(2);
+
+    public async Task<StartOutcome> StartAsync(DurableTaskClient client, Purchase purchase, CancellationToken cancellationToken)
+    {
+        string id = JourneyIds.For(purchase.Provider, purchase.PaymentId);
+        if (!await crm.TryClaimAsync(id, cancellationToken) && !await this.IsStaleClaimAsync(client, id, cancellationToken))
+        {
+            LogDuplicate(logger, id);
+            return StartOutcome.AlreadyReceived;
+        }
+
+        JourneyInput input = new(PostPurchaseJourney.CurrentVersion, id, purchase, this.Schedule());
+        try
+        {
+            // Dedupe on every state, Completed included: a redelivery never restarts a journey.
+            await client.ScheduleNewOrchestrationInstanceAsync(PostPurchaseJourney.Name, input,
+                new StartOrchestrationOptions(id).WithDedupeStatuses(
+                    OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended,
+                    OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated),
+                cancellationToken);
+        }
+        catch (OrchestrationAlreadyExistsException)
+        {
+            LogDuplicate(logger, id);
+            return StartOutcome.AlreadyReceived;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Give the claim back so the provider's retry (we answer 5xx) can start the journey.
+            await crm.ReleaseClaimAsync(id, CancellationToken.None);
+            throw;
+        }
+
+        LogStarted(logger, id, purchase.Provider);
+        return StartOutcome.Started;
+    }
+
+    /// <summary>The schedule frozen into the journey: configuration is read here, never in the orchestrator.</summary>
+    public JourneySchedule Schedule()
+    {
+        JourneyOptions o = options.Value;
+        return new JourneySchedule(o.DayLength * o.ReviewAfterDays, o.DayLength * o.ReminderAfterDays, o.DayLength * o.CloseAfterDays)
+        {
+            // A compressed demo day also compresses the retry back-off.
+            FirstRetry = o.DayLength < TimeSpan.FromDays(1) ? TimeSpan.FromSeconds(Math.Max(1, o.DayLength.TotalSeconds / 5)) : TimeSpan.FromSeconds(30),
+        };
+    }
+
+    private async Task<bool> IsStaleClaimAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
+    {
+        if (await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken) is not null)
+        {
+            return false;
+        }
+
+        if (await crm.IsStepDoneAsync(id, RefundRecorder.Step, cancellationToken))
+        {
+            return false;   // refunded before its purchase event arrived: it must never start
+        }
+
+        DateTimeOffset? claimedAt = await crm.GetClaimTimeAsync(id, cancellationToken);
+        return claimedAt is { } at && time.GetUtcNow() - at > StaleClaim;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Journey {InstanceId}: already received, nothing started")]
+    private static partial void LogDuplicate(ILogger logger, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Journey {InstanceId} started for a {Provider} payment")]
+    private static partial void LogStarted(ILogger logger, string instanceId, string provider);
+}

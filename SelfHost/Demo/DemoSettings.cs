@@ -1,0 +1,23 @@
+namespace PostPurchase.SelfHost.Demo;
+
+/// <summary>
+/// What `--demo` changes: a day lasts four seconds, secrets are local demo values, mail and Slack stay on
+/// this machine (.demo/), and the task hub is new each run. Anything set on the command line or in the
+/// environment still wins over these.
+/// </summary>
+public static class DemoSettings
+{
+    public static readonly Dictionary<string, string?> Values = new()
+    {
+        ["Journey:DayLength"] = "00:00:04",
+        ["Stripe:WebhookSecret"] = "whsec_local_demo_secret_not_for_production",
+        ["Links:SigningKey"] = "local-demo-link-signing-key-not-for-production-000",
+        ["Links:BaseUrl"] = "http://localhost:7071",
+        ["SendGrid:FromEmail"] = "hello@shop.example.com",
+        ["SendGrid:FromName"] = "노션랩 (Notion Lab)",
+        ["SendGrid:OutboxPath"] = ".demo/outbox",
+        ["Slack:SinkPath"] = ".demo/slack-alerts.jsonl",
+        ["Admin:ApiKey"] = "local-demo-admin-key",
+        ["Durable:TaskHub"] = $"demo{DateTime.UtcNow:MMddHHmmss}",
+    };
+}

@@ -1,0 +1,37 @@
+using PostPurchase.Infrastructure;
+using PostPurchase.SelfHost.Demo;
+
+namespace PostPurchase.SelfHost;
+
+/// <summary>Builds the self-hosted app; the end-to-end tests build the same app on a free port.</summary>
+public static class SelfHostApp
+{
+    public static WebApplication Build(string[] args, bool demo = false, IDictionary<string, string?>? overrides = null)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
+        if (demo)
+        {
+            builder.Configuration.AddInMemoryCollection(DemoSettings.Values);
+        }
+
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://localhost:7071");
+        builder.Host.ConfigureHostOptions(o => o.ServicesStopConcurrently = true);   // otherwise shutdown waits 30 s on the gRPC stream
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning).AddFilter("Microsoft.DurableTask", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning);
+        builder.Services.AddPostPurchase(builder.Configuration);
+        builder.Services.AddSelfHostedJourneys(builder.Configuration);
+        if (demo)
+        {
+            builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);
+            builder.Services.AddHostedService<DemoRunner>();
+        }
+
+        WebApplication app = builder.Build();
+        app.MapPostPurchaseRoutes();
+        return app;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Options;
+using PostPurchase.Http;
+using PostPurchase.Infrastructure;
+
+namespace PostPurchase.SelfHost;
+
+public static class SelfHostExtensions
+{
+    public static IServiceCollection AddSelfHostedJourneys(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DurableOptions>().Bind(configuration.GetSection(DurableOptions.Section));
+        services.AddSingleton<DurableSidecar>();
+        // Registered before the worker so the engine is listening when the worker connects.
+        services.AddHostedService(sp => sp.GetRequiredService<DurableSidecar>());
+        services.AddDurableTaskWorker(worker =>
+        {
+            worker.AddTasks(tasks => tasks.AddPostPurchaseJourney());
+            worker.UseGrpc();
+        });
+        services.AddOptions<Microsoft.DurableTask.Worker.Grpc.GrpcDurableTaskWorkerOptions>(Options.DefaultName)
+            .Configure<DurableSidecar>((o, sidecar) => o.Channel = sidecar.WorkerChannel);
+        services.AddDurableTaskClient(client =>
+        {
+            client.UseGrpc();
+            client.RegisterDirectly();
+        });
+        services.AddOptions<Microsoft.DurableTask.Client.Grpc.GrpcDurableTaskClientOptions>(Options.DefaultName)
+            .Configure<DurableSidecar>((o, sidecar) => o.Channel = sidecar.ClientChannel);
+        return services;
+    }
+
+    /// <summary>The same routes as the Functions app, under /api on the same port.</summary>
+    public static WebApplication MapPostPurchaseRoutes(this WebApplication app)
+    {
+        RouteGroupBuilder api = app.MapGroup("/api");
+        api.MapPost("/webhooks/stripe", (HttpRequest request, PaymentDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.StripeAsync(request, client, ct));
+        api.MapGet("/survey/{token}", (string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.SurveyAsync(token, client, ct));
+        api.MapGet("/go/{token}", (string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.GoAsync(token, client, ct));
+        api.MapMethods("/unsubscribe/{token}", ["GET", "POST"], (string token, BuyerDoors doors, CancellationToken ct) =>
+            doors.UnsubscribeAsync(token, ct));
+
+        RouteGroupBuilder admin = app.MapGroup("").AddEndpointFilter(RequireAdminKey);
+        admin.MapGet("/api/orders/{orderId}", (string orderId, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.OrderAsync(orderId, client, ct));
+        admin.MapGet("/runtime/webhooks/durabletask/instances/{instanceId}", async (string instanceId, DurableTaskClient client, CancellationToken ct) =>
+            await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, ct) is { } instance
+                ? Results.Ok(new
+                {
+                    name = instance.Name,
+                    instanceId = instance.InstanceId,
+                    runtimeStatus = instance.RuntimeStatus.ToString(),
+                    customStatus = instance.SerializedCustomStatus?.Trim('"'),
+                    output = instance.SerializedOutput,
+                    createdTime = instance.CreatedAt,
+                    lastUpdatedTime = instance.LastUpdatedAt,
+                })
+                : Results.NotFound());
+        return app;
+    }
+
+    /// <summary>Admin routes need the seller's key (x-admin-key header or ?code=, as in Functions); with no key configured they stay shut.</summary>
+    private static async ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        HttpContext http = context.HttpContext;
+        string? expected = http.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value.ApiKey;
+        string given = http.Request.Headers["x-admin-key"].ToString() is { Length: > 0 } header ? header : http.Request.Query["code"].ToString();
+        if (string.IsNullOrEmpty(expected)
+            || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(given)))
+        {
+            return Results.Unauthorized();
+        }
+
+        return await next(context);
+    }
+}
