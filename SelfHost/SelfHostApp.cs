@@ -21,7 +21,8 @@ public static class SelfHostApp
 
         builder.WebHost.UseUrls(builder.Configuration["Urls"] ?? "http://localhost:7071");
         builder.Host.ConfigureHostOptions(o => o.ServicesStopConcurrently = true);   // otherwise shutdown waits 30 s on the gRPC stream
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning).AddFilter("Microsoft.DurableTask", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning);
+        // The engine and gRPC are chatty at Information; their warnings and errors still show.
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning).AddFilter("Microsoft.DurableTask.Sidecar", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning).AddFilter("Azure.Core", LogLevel.Warning);
         builder.Services.AddPostPurchase(builder.Configuration);
         builder.Services.AddSelfHostedJourneys(builder.Configuration);
         if (demo)

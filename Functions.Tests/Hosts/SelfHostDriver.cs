@@ -105,22 +105,32 @@ public sealed class SelfHostDriver : IAsyncDisposable
     public async Task<OrderView?> GetOrderAsync(string id)
     {
         using HttpResponseMessage response = await this.Http.GetAsync($"/api/orders/{id}", TestContext.Current.CancellationToken);
-        return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<OrderView>(TestContext.Current.CancellationToken) : null;
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        Assert.True(response.IsSuccessStatusCode, $"GET /api/orders/{id}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+        return await response.Content.ReadFromJsonAsync<OrderView>(TestContext.Current.CancellationToken);
     }
 
     public async Task<OrderView> WaitForOrderAsync(string id, Func<OrderView, bool> done, int timeoutSeconds = 60)
     {
-        using CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
-        while (true)
+        DateTime giveUp = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        OrderView? last = null;
+        while (DateTime.UtcNow < giveUp)
         {
-            if (await this.GetOrderAsync(id) is { } view && done(view))
+            last = await this.GetOrderAsync(id);
+            if (last is not null && done(last))
             {
-                return view;
+                return last;
             }
 
-            await Task.Delay(100, timeout.Token);
+            await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+
+        // Say where the order got stuck, not just that the wait ran out.
+        throw new TimeoutException($"Order {id} did not get there in {timeoutSeconds} s. Last view: {System.Text.Json.JsonSerializer.Serialize(last)}");
     }
 
     public Task<OrderView> WaitForCompletionAsync(string id) => this.WaitForOrderAsync(id, v => v.RuntimeStatus is "Completed" or "Failed" or "Terminated");

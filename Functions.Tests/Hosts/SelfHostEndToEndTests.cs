@@ -110,7 +110,8 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
         await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 0.3);
         (byte[] body, string id) = WithNewPaymentIntent(Sample(UsdSample));
 
-        await host.PostStripeAsync(body);
+        using HttpResponseMessage accepted = await host.PostStripeAsync(body);
+        Assert.Equal("accepted", (await accepted.Content.ReadFromJsonAsync<DoorAnswer>(TestContext.Current.CancellationToken))!.Status);
         OrderView done = await host.WaitForCompletionAsync(id);
 
         Assert.Equal("closed-no-reply", done.Stage);
@@ -262,7 +263,7 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
     private static List<string> Links(string? html, string path) =>
         [.. Href().Matches(html ?? "").Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).Where(u => u.Contains(path, StringComparison.Ordinal)).Distinct()];
 
-    [GeneratedRegex("pi_[A-Za-z0-9]+")]
+    [GeneratedRegex(@"\bpi_[A-Za-z0-9]+")]
     private static partial Regex PaymentIntent();
 
     [GeneratedRegex("href=\"([^\"]+)\"")]

@@ -10,7 +10,8 @@ public sealed class AdminDoors(CustomerRepository crm)
     public async Task<IResult> OrderAsync(string orderId, DurableTaskClient client, CancellationToken cancellationToken)
     {
         OrderRecord? order = await crm.GetOrderAsync(orderId, cancellationToken);
-        OrchestrationMetadata? journey = await client.GetInstanceAsync(orderId, getInputsAndOutputs: false, cancellationToken);
+        // With inputs and outputs: the custom status (the stage) only comes along with them.
+        OrchestrationMetadata? journey = await client.GetInstanceAsync(orderId, getInputsAndOutputs: true, cancellationToken);
         if (order is null && journey is null)
         {
             return Results.NotFound(new DoorAnswer("not found", "no order or journey with this id"));

@@ -13,6 +13,12 @@ public static class CatalogLoader
 
     public static Catalog Load(string path)
     {
+        // A relative path is tried from the working folder, then from the app's own folder, where the build copies catalog/.
+        if (!Path.IsPathRooted(path) && !File.Exists(path))
+        {
+            path = Path.Combine(AppContext.BaseDirectory, path);
+        }
+
         CatalogFile file;
         try
         {
