@@ -17,6 +17,11 @@ trap 'kill $azurite_pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/20002) 2>/dev/null && break; sleep 0.1; done
 
 storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:20000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:20001/devstoreaccount1;TableEndpoint=http://127.0.0.1:20002/devstoreaccount1;"
-export CrmTables="$storage" Durable__StorageConnection="$storage" Catalog__Path="catalog/catalog.json"
-export Logging__LogLevel__Default=Warning Logging__LogLevel__Microsoft.Hosting.Lifetime=Warning
-dotnet run --project SelfHost -c Release -- --demo
+echo "Building…"
+dotnet build SelfHost -c Release --nologo > .demo/build.log 2>&1 || { cat .demo/build.log; exit 1; }
+root=$PWD
+env CrmTables="$storage" Durable__StorageConnection="$storage" \
+  SendGrid__OutboxPath="$root/.demo/outbox" Slack__SinkPath="$root/.demo/slack-alerts.jsonl" \
+  Demo__SamplesPath="$root/Functions.Tests/Fixtures/samples" \
+  Logging__LogLevel__Default=Warning 'Logging__LogLevel__DurableTask.AzureStorage=Error' \
+  dotnet run --project SelfHost -c Release --no-build -- --demo

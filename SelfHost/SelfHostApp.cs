@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration.Memory;
 using PostPurchase.Infrastructure;
 using PostPurchase.SelfHost.Demo;
 
@@ -11,7 +12,8 @@ public static class SelfHostApp
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
         if (demo)
         {
-            builder.Configuration.AddInMemoryCollection(DemoSettings.Values);
+            // First in line, so the environment and the command line still override the demo's defaults.
+            builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DemoSettings.Values });
         }
 
         if (overrides is not null)
