@@ -5,7 +5,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using MimeKit;
 using PostPurchase.Http;
+using Microsoft.AspNetCore.Http;
 using PostPurchase.Tests.Fixtures;
+using PostPurchase.Tests.TestDoubles;
 
 namespace PostPurchase.Tests.Hosts;
 
@@ -136,6 +138,41 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
         await host.WaitForMailAsync(id, "welcome");
         await Task.Delay(1000, TestContext.Current.CancellationToken);   // give a second journey, if any, time to mail
         Assert.Single(host.Mails(id, "welcome"));
+        Assert.Single(Directory.GetFiles(host.OutboxPath, "*.eml"));
+    }
+
+    [Fact]
+    public async Task The_payment_intent_event_and_the_checkout_event_of_one_payment_make_one_journey()
+    {
+        // Stripe sends payment_intent.succeeded first; with an API key the app reads its Checkout Session for the buyer.
+        byte[] checkout = Sample(KrwSample);
+        using JsonDocument session = JsonDocument.Parse(checkout);
+        string sessionJson = session.RootElement.GetProperty("data").GetProperty("object").GetRawText();
+        await using LocalHttpServer stripeApi = await LocalHttpServer.StartAsync(async (request, context) =>
+        {
+            bool authorized = request.Headers.TryGetValue("Authorization", out string? auth) && auth == "Bearer sk_test_e2e";
+            bool sessionsForIntent = request.Method == "GET" && request.PathAndQuery.StartsWith("/v1/checkout/sessions?", StringComparison.Ordinal)
+                && request.PathAndQuery.Contains("payment_intent=" + KrwPaymentIntent, StringComparison.Ordinal);
+            context.Response.StatusCode = !authorized ? 401 : sessionsForIntent ? 200 : 404;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(sessionsForIntent && authorized
+                ? $$"""{"object":"list","data":[{{sessionJson}}],"has_more":false,"url":"/v1/checkout/sessions"}"""
+                : """{"error":{"type":"invalid_request_error","message":"No such resource"}}""", context.RequestAborted);
+        });
+        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 60, extra: new Dictionary<string, string?>
+        {
+            ["Stripe:ApiKey"] = "sk_test_e2e",
+            ["Stripe:ApiBase"] = stripeApi.BaseUrl,
+        });
+        const string id = "stripe-" + KrwPaymentIntent;
+
+        using HttpResponseMessage first = await host.PostStripeAsync(Sample("stripe-payment_intent.succeeded-krw.json"));
+        using HttpResponseMessage second = await host.PostStripeAsync(checkout);
+
+        Assert.Equal("accepted", (await first.Content.ReadFromJsonAsync<DoorAnswer>(TestContext.Current.CancellationToken))!.Status);
+        Assert.Equal("already received", (await second.Content.ReadFromJsonAsync<DoorAnswer>(TestContext.Current.CancellationToken))!.Status);
+        MimeMessage welcome = await host.WaitForMailAsync(id, "welcome");
+        Assert.Equal("minji.kim@example.com", welcome.To.Mailboxes.Single().Address);
         Assert.Single(Directory.GetFiles(host.OutboxPath, "*.eml"));
     }
 
