@@ -22,4 +22,11 @@ public sealed class DurableOptions
 
     /// <summary>Orchestrations and activities worked on at once (the in-memory engine otherwise caps at the core count).</summary>
     public int MaxConcurrentWorkItems { get; set; } = 64;
+
+    /// <summary>
+    /// AzureStorage: how long a dequeued message stays hidden. When the process dies mid-step, the step runs again
+    /// only after this (5 minutes, the engine's default). It must stay longer than any step takes (the in-process
+    /// engine does not renew it), so shorten it only where steps are quick, as the crash tests do.
+    /// </summary>
+    public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

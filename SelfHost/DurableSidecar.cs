@@ -73,7 +73,7 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
     {
         if (this.options.Backend == DurableBackend.Memory)
         {
-            return new InMemoryOrchestrationService(this.loggerFactory);
+            return new WideInMemoryOrchestrationService(this.loggerFactory, this.options.MaxConcurrentWorkItems);
         }
 
         AzureStorageOrchestrationService service = new(new AzureStorageOrchestrationServiceSettings
@@ -85,6 +85,8 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
             MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
             MaxConcurrentTaskOrchestrationWorkItems = this.options.MaxConcurrentWorkItems,
             MaxConcurrentTaskActivityWorkItems = this.options.MaxConcurrentWorkItems,
+            ControlQueueVisibilityTimeout = this.options.MessageVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = this.options.MessageVisibilityTimeout,
             LoggerFactory = this.loggerFactory,
         });
         await service.CreateIfNotExistsAsync();
@@ -113,4 +115,20 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
         };
         return GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
     }
+}
+
+/// <summary>
+/// The SDK's in-memory backend with a configurable concurrency cap. The stock service caps orchestrations and
+/// activities at the core count, and the sidecar's dispatcher sleeps 500 ms whenever the cap is reached: on a
+/// two-core machine a launch burst of journeys (whose activities mostly wait on Table Storage and SendGrid)
+/// crawled at two activities at a time. Re-implementing <see cref="IOrchestrationService"/> maps just these two
+/// properties anew; every other member (and the client, query and purge interfaces TaskHubGrpcServer casts to)
+/// stays the base class's own.
+/// </summary>
+internal sealed class WideInMemoryOrchestrationService(ILoggerFactory loggerFactory, int maxConcurrentWorkItems)
+    : InMemoryOrchestrationService(loggerFactory), IOrchestrationService
+{
+    int IOrchestrationService.MaxConcurrentTaskOrchestrationWorkItems => maxConcurrentWorkItems;
+
+    int IOrchestrationService.MaxConcurrentTaskActivityWorkItems => maxConcurrentWorkItems;
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 using PostPurchase.Http;
@@ -39,7 +40,8 @@ public sealed class SelfHostDriver : IAsyncDisposable
     public string SlackSinkPath => Path.Combine(this.folder, "slack.jsonl");
 
     public static async Task<SelfHostDriver> StartAsync(
-        AzuriteFixture azurite, string backend = "AzureStorage", double dayLengthSeconds = 0.5, IDictionary<string, string?>? extra = null)
+        AzuriteFixture azurite, string backend = "AzureStorage", double dayLengthSeconds = 0.5, IDictionary<string, string?>? extra = null,
+        ILoggerProvider? logs = null)
     {
         string unique = Guid.NewGuid().ToString("N")[..10];
         string folder = Path.Combine(Path.GetTempPath(), $"postpurchase-e2e-{unique}");
@@ -68,12 +70,24 @@ public sealed class SelfHostDriver : IAsyncDisposable
         }
 
         WebApplication app = SelfHostApp.Build([], overrides: settings);
+        if (logs is not null)
+        {
+            // Added to the built factory, so the test sees every log line the app writes (the reliability suite checks them for personal data).
+            app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+        }
+
         await app.StartAsync(TestContext.Current.CancellationToken);
         string baseUrl = app.Urls.First();
         HttpClient http = new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(baseUrl) };
         http.DefaultRequestHeaders.Add("x-admin-key", AdminKey);
-        return new SelfHostDriver(app, folder, http);
+        return new SelfHostDriver(app, folder, http) { TablePrefix = $"e2e{unique}" };
     }
+
+    /// <summary>The prefix of this host's CRM tables, so a test can read what was (or was not) written.</summary>
+    public string TablePrefix { get; private init; } = "";
+
+    /// <summary>The running app's services (route table, options), for tests that enumerate doors.</summary>
+    public IServiceProvider Services => this.app.Services;
 
     /// <summary>Signs the bytes the way Stripe does (HMAC-SHA256 over "{t}.{body}") with a current timestamp, and posts them.</summary>
     public Task<HttpResponseMessage> PostStripeAsync(byte[] body, string secret = StripeSecret, long? timestamp = null)
