@@ -49,6 +49,20 @@ public static class SelfHostExtensions
         RouteGroupBuilder admin = app.MapGroup("").AddEndpointFilter(RequireAdminKey);
         admin.MapGet("/api/orders/{orderId}", (string orderId, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.OrderAsync(orderId, client, ct));
+        admin.MapGet("/api/orders", (HttpRequest request, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.ListOrdersAsync(request, client, ct));
+        admin.MapPost("/api/orders/{orderId}/resend/{step}", (string orderId, string step, string? reason, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.ResendAsync(orderId, step, reason, client, ct));
+        admin.MapPost("/api/orders/{orderId}/cancel", (string orderId, string? reason, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.CancelAsync(orderId, reason, client, ct));
+        admin.MapPost("/api/orders/{orderId}/rerun", (string orderId, string? reason, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.RerunAsync(orderId, reason, client, ct));
+        admin.MapGet("/api/customers", (HttpRequest request, AdminDoors doors, CancellationToken ct) =>
+            doors.ListCustomersAsync(request, ct));
+        admin.MapPost("/api/customers/{email}/tags", (string email, HttpRequest request, AdminDoors doors, CancellationToken ct) =>
+            doors.EditTagsAsync(email, request, ct));
+        admin.MapDelete("/api/customers/{email}", (string email, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.EraseCustomerAsync(email, client, ct));
         admin.MapGet("/runtime/webhooks/durabletask/instances/{instanceId}", async (string instanceId, DurableTaskClient client, CancellationToken ct) =>
             await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, ct) is { } instance
                 ? Results.Ok(new

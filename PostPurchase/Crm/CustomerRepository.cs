@@ -17,7 +17,7 @@ namespace PostPurchase.Crm;
 /// Writes that arrive before the order row (a refund raced ahead of RecordPurchase) land in a partial
 /// row that <see cref="UpsertOrderAsync"/> later completes; <see cref="GetOrderAsync"/> returns null until then.
 /// </remarks>
-public sealed class CustomerRepository(TableServiceClient tables, TimeProvider time, string tablePrefix = "")
+public sealed partial class CustomerRepository(TableServiceClient tables, TimeProvider time, string tablePrefix = "")
 {
     public const string OrdersTableName = "Orders";
     public const string CustomersTableName = "Customers";

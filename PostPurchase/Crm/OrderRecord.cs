@@ -10,6 +10,7 @@ public static class OrderStatus
     public const string Completed = "completed";
     public const string NoReply = "no-reply";
     public const string Refunded = "refunded";
+    public const string Cancelled = "cancelled";
 }
 
 /// <summary>The CRM row of one order (Orders table, PartitionKey = journey instance id, RowKey = "order").</summary>

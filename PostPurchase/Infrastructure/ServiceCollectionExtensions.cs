@@ -79,7 +79,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RefundRecorder>();
         services.AddSingleton<PaymentDoors>();
         services.AddSingleton<BuyerDoors>();
-        services.AddSingleton<AdminDoors>();
+        services.AddTransient<AdminDoors>();   // holds the mailer, which holds typed HTTP clients
 
         // Transient: they hold typed HTTP clients (SendGrid, Slack), which must not be captured for the app's lifetime.
         services.AddTransient<JourneyMailer>();

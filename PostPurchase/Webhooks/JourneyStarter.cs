@@ -60,6 +60,14 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         return StartOutcome.Started;
     }
 
+    /// <summary>An explicit re-run from the start (admin action): same order, today's journey version and schedule.</summary>
+    public async Task RestartAsync(DurableTaskClient client, JourneyInput previous, CancellationToken cancellationToken)
+    {
+        JourneyInput input = previous with { Version = PostPurchaseJourney.CurrentVersion, Schedule = this.Schedule() };
+        await client.ScheduleNewOrchestrationInstanceAsync(PostPurchaseJourney.Name, input, new StartOrchestrationOptions(input.InstanceId), cancellationToken);
+        LogStarted(logger, input.InstanceId, input.Purchase.Provider);
+    }
+
     /// <summary>The schedule frozen into the journey: configuration is read here, never in the orchestrator.</summary>
     public JourneySchedule Schedule()
     {
@@ -76,6 +84,11 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         if (await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken) is not null)
         {
             return false;
+        }
+
+        if (await crm.IsErasedAsync(id, cancellationToken))
+        {
+            return false;   // erased at the buyer's request: a redelivered event must not recreate it
         }
 
         if (await crm.IsStepDoneAsync(id, RefundRecorder.Step, cancellationToken))
