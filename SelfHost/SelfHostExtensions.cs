@@ -23,6 +23,7 @@ public static class SelfHostExtensions
         });
         services.AddOptions<Microsoft.DurableTask.Worker.Grpc.GrpcDurableTaskWorkerOptions>(Options.DefaultName)
             .Configure<DurableSidecar>((o, sidecar) => o.Channel = sidecar.WorkerChannel);
+        services.AddHostedService<ReconciliationJob>();
         services.AddDurableTaskClient(client =>
         {
             client.UseGrpc();
@@ -61,6 +62,8 @@ public static class SelfHostExtensions
             doors.ListCustomersAsync(request, ct));
         admin.MapPost("/api/customers/{email}/tags", (string email, HttpRequest request, AdminDoors doors, CancellationToken ct) =>
             doors.EditTagsAsync(email, request, ct));
+        admin.MapPost("/api/reconcile", (string? hours, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.ReconcileAsync(hours, client, ct));
         admin.MapDelete("/api/customers/{email}", (string email, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.EraseCustomerAsync(email, client, ct));
         admin.MapGet("/runtime/webhooks/durabletask/instances/{instanceId}", async (string instanceId, DurableTaskClient client, CancellationToken ct) =>

@@ -26,6 +26,7 @@ public sealed class FunctionsMetadataTests
     [InlineData("ListCustomers", "customers", "get", "Function")]
     [InlineData("EditCustomerTags", "customers/{email}/tags", "post", "Function")]
     [InlineData("EraseCustomer", "customers/{email}", "delete", "Function")]
+    [InlineData("ReconcileNow", "reconcile", "post", "Function")]
     public void Every_door_has_its_route_methods_and_auth_level(string name, string route, string methods, string authLevel)
     {
         JsonElement trigger = Trigger(name, "httpTrigger");
@@ -42,6 +43,12 @@ public sealed class FunctionsMetadataTests
         {
             Assert.Contains(Bindings(name), b => b.GetProperty("type").GetString() == "durableClient");
         }
+    }
+
+    [Fact]
+    public void Reconciliation_runs_every_fifteen_minutes()
+    {
+        Assert.Equal("0 */15 * * * *", Trigger("ReconcilePayments", "timerTrigger").GetProperty("schedule").GetString());
     }
 
     [Fact]
@@ -68,7 +75,7 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Nothing_else_is_exposed()
     {
-        Assert.Equal(22, Functions.Value.Count);
+        Assert.Equal(24, Functions.Value.Count);
     }
 
     private static JsonElement Trigger(string function, string type)

@@ -16,7 +16,8 @@ namespace PostPurchase.Http;
 /// The seller's admin routes: where every order stands, the CRM filter views (JSON or CSV), tag edits,
 /// erasure, and explicit actions on one journey (resend a step, cancel, re-run from the start).
 /// </summary>
-public sealed partial class AdminDoors(CustomerRepository crm, JourneyMailer mailer, JourneyStarter starter, TimeProvider time, ILogger<AdminDoors> logger)
+public sealed partial class AdminDoors(
+    CustomerRepository crm, JourneyMailer mailer, JourneyStarter starter, StripeReconciler reconciler, TimeProvider time, ILogger<AdminDoors> logger)
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 500;
@@ -221,6 +222,18 @@ public sealed partial class AdminDoors(CustomerRepository crm, JourneyMailer mai
         await crm.MarkStepAsync(orderId, "rerun-requested", "requested", reason, cancellationToken);
         await starter.RestartAsync(client, input, cancellationToken);
         return Results.Accepted($"/api/orders/{orderId}", new DoorAnswer("restarted", null));
+    }
+
+    /// <summary>POST /api/reconcile?hours=: lists recent Stripe payments now and starts a journey for any whose webhook never arrived.</summary>
+    public async Task<IResult> ReconcileAsync(string? hours, DurableTaskClient client, CancellationToken cancellationToken)
+    {
+        int lookbackHours = 24;
+        if (!string.IsNullOrWhiteSpace(hours) && (!int.TryParse(hours, NumberStyles.None, CultureInfo.InvariantCulture, out lookbackHours) || lookbackHours is < 1 or > 24 * 30))
+        {
+            return Results.BadRequest(new DoorAnswer("rejected", "hours must be 1-720"));
+        }
+
+        return Results.Ok(await reconciler.ReconcileAsync(client, TimeSpan.FromHours(lookbackHours), cancellationToken));
     }
 
     private static async Task<bool> StopAsync(DurableTaskClient client, string id, string reason, CancellationToken cancellationToken)

@@ -105,3 +105,16 @@ public sealed class CrmOptions
     [RegularExpression("^[A-Za-z][A-Za-z0-9]{0,40}$|^$", ErrorMessage = "Crm:TablePrefix must be letters and digits, starting with a letter")]
     public string TablePrefix { get; set; } = "";
 }
+
+public sealed class ReconciliationOptions
+{
+    public const string Section = "Reconciliation";
+
+    /// <summary>How often the background job lists recent payments (SelfHost; the Functions timer has its own schedule).</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How far back each run looks; Stripe retries a webhook for three days, so a day catches what it gave up on sooner.</summary>
+    public TimeSpan Lookback { get; set; } = TimeSpan.FromDays(1);
+
+    public bool Enabled { get; set; } = true;
+}

@@ -79,7 +79,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RefundRecorder>();
         services.AddSingleton<PaymentDoors>();
         services.AddSingleton<BuyerDoors>();
-        services.AddTransient<AdminDoors>();   // holds the mailer, which holds typed HTTP clients
+        services.AddTransient<AdminDoors>();
+        services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section);
+        services.AddSingleton<StripeReconciler>();   // holds the mailer, which holds typed HTTP clients
 
         // Transient: they hold typed HTTP clients (SendGrid, Slack), which must not be captured for the app's lifetime.
         services.AddTransient<JourneyMailer>();

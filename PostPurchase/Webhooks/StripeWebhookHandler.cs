@@ -50,6 +50,16 @@ public sealed partial class StripeWebhookHandler(
             return WebhookVerdict.Rejected(rejection!);
         }
 
+        return await this.ToVerdictAsync(stripeEvent, ct);
+    }
+
+    /// <summary>
+    /// The verdict for a verified event: one that came signed to the webhook, or one the reconciliation
+    /// built from a payment listed through the Stripe API (same path, so both start the same journey).
+    /// </summary>
+    public async Task<WebhookVerdict> ToVerdictAsync(Event stripeEvent, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(stripeEvent);
         WebhookVerdict verdict = stripeEvent.Type switch
         {
             EventTypes.CheckoutSessionCompleted or EventTypes.CheckoutSessionAsyncPaymentSucceeded =>
