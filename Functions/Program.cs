@@ -5,6 +5,7 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using PostPurchase.Infrastructure;
 
@@ -15,7 +16,8 @@ builder.ConfigureFunctionsWebApplication();
 
 IOpenTelemetryBuilder otel = builder.Services.AddOpenTelemetry()
     .UseFunctionsWorkerDefaults()
-    .WithTracing(tracing => tracing.AddSource("Microsoft.DurableTask"));
+    .WithTracing(tracing => tracing.AddSource("Microsoft.DurableTask", Telemetry.Name))
+    .WithMetrics(metrics => metrics.AddMeter(Telemetry.Name));
 if (!string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
 {
     otel.UseAzureMonitorExporter();

@@ -26,6 +26,7 @@ public static class SelfHostApp
         // The engine and gRPC are chatty at Information; their warnings and errors still show.
         builder.Logging.AddFilter("Grpc", LogLevel.Warning).AddFilter("Microsoft.DurableTask.Sidecar", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning).AddFilter("Azure.Core", LogLevel.Warning);
         builder.Services.AddPostPurchase(builder.Configuration);
+        builder.AddPostPurchaseTelemetry();
         builder.Services.AddSelfHostedJourneys(builder.Configuration);
         if (demo)
         {

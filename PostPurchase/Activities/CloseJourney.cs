@@ -1,4 +1,5 @@
 using PostPurchase.Crm;
+using PostPurchase.Infrastructure;
 using PostPurchase.Journey;
 
 namespace PostPurchase.Activities;
@@ -17,6 +18,7 @@ public sealed class CloseJourney(CustomerRepository crm)
         };
         await crm.SetStatusAsync(input.InstanceId, status, cancellationToken);
         await crm.MarkStepAsync(input.InstanceId, nameof(CloseJourney), input.Outcome.ToString(), null, cancellationToken);
+        Telemetry.JourneysCompleted.Add(1, new KeyValuePair<string, object?>("outcome", input.Outcome.ToString()));
         return true;
     }
 }

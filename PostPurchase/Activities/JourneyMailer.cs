@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PostPurchase.BuyerActions;
 using PostPurchase.Crm;
+using PostPurchase.Infrastructure;
 using PostPurchase.Journey;
 using PostPurchase.Mail;
 using PostPurchase.Notifications;
@@ -55,12 +56,14 @@ public sealed partial class JourneyMailer(
         catch (PermanentDeliveryException ex)
         {
             LogRefused(logger, id, step, ex.Message);
+            Telemetry.MailsFailed.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));
             await crm.SetStatusAsync(id, OrderStatus.MailFailed, cancellationToken);
             await crm.MarkStepAsync(id, step, "failed", ex.Message, cancellationToken);
             await this.TellSellerAsync(input, step, ex.Message, cancellationToken);
             return false;
         }
 
+        Telemetry.MailsSent.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));
         await crm.MarkStepAsync(id, step, "sent", mail.Subject, cancellationToken);
         return true;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PostPurchase.Crm;
+using PostPurchase.Infrastructure;
 using PostPurchase.Mail;
 using PostPurchase.Notifications;
 
@@ -24,10 +25,12 @@ public sealed partial class PostSlackAlert(CustomerRepository crm, SlackNotifier
         {
             // The hook is dead (archived channel, revoked URL): retrying cannot help and must not block the journey.
             LogDeadHook(logger, instanceId, ex.Message);
+            Telemetry.SlackAlerts.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
             await crm.MarkStepAsync(instanceId, step, "failed", ex.Message, cancellationToken);
             return false;
         }
 
+        Telemetry.SlackAlerts.Add(1, new KeyValuePair<string, object?>("outcome", "posted"));
         await crm.MarkStepAsync(instanceId, step, "posted", alert.Headline, cancellationToken);
         return true;
     }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using PostPurchase.Infrastructure;
 using PostPurchase.Webhooks;
 
 namespace PostPurchase.Http;
@@ -27,6 +28,7 @@ public sealed partial class PaymentDoors(StripeWebhookHandler stripe, JourneySta
         {
             case VerdictKind.Rejected:
                 LogRejected(logger, provider, verdict.Reason);
+                Telemetry.WebhookRejections.Add(1, new KeyValuePair<string, object?>("provider", provider), new KeyValuePair<string, object?>("reason", verdict.Reason));
                 return Results.BadRequest(new DoorAnswer("rejected", verdict.Reason));
             case VerdictKind.Purchase when verdict.Purchase is { } purchase:
                 StartOutcome started = await starter.StartAsync(client, purchase, cancellationToken);

@@ -57,6 +57,7 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         }
 
         LogStarted(logger, id, purchase.Provider);
+        Telemetry.JourneysStarted.Add(1, new KeyValuePair<string, object?>("provider", purchase.Provider));
         return StartOutcome.Started;
     }
 
