@@ -21,6 +21,12 @@ public sealed class AdminFunctions(AdminDoors doors)
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken) => doors.ListOrdersAsync(request, client, cancellationToken);
 
+    [Function("Dashboard")]
+    public Task<IResult> DashboardAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "dashboard")] HttpRequest request,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) => doors.DashboardAsync(request, client, cancellationToken);
+
     [Function("ResendStep")]
     public Task<IResult> ResendAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "orders/{orderId}/resend/{step}")] HttpRequest request,

@@ -52,6 +52,8 @@ public static class SelfHostExtensions
             doors.OrderAsync(orderId, client, ct));
         admin.MapGet("/api/orders", (HttpRequest request, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.ListOrdersAsync(request, client, ct));
+        admin.MapGet("/api/dashboard", (HttpRequest request, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.DashboardAsync(request, client, ct));
         admin.MapPost("/api/orders/{orderId}/resend/{step}", (string orderId, string step, string? reason, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.ResendAsync(orderId, step, reason, client, ct));
         admin.MapPost("/api/orders/{orderId}/cancel", (string orderId, string? reason, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>

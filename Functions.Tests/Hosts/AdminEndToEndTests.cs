@@ -143,7 +143,34 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         Assert.Contains(again.Timeline, e => e.Step == "welcome" && e.Outcome == "sent");
     }
 
+    [Fact]
+    public async Task The_dashboard_lists_recent_orders_with_their_stage_and_filters_them()
+    {
+        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 60);
+        string korean = await PayAsync(host, "stripe-checkout.session.completed-krw.json");
+        string english = await PayAsync(host, "stripe-checkout.session.completed-usd.json", name: "<script>alert(1)</script>");
+        await host.WaitForOrderAsync(korean, v => v.Stage == "awaiting-day3");
+        await host.WaitForOrderAsync(english, v => v.Stage == "awaiting-day3");
+
+        string page = await host.Http.GetStringAsync("/api/dashboard", Ct);
+        string filtered = await host.Http.GetStringAsync("/api/dashboard?stage=offer-sent", Ct);
+        using HttpResponseMessage badDate = await host.Http.GetAsync("/api/dashboard?from=soon", Ct);
+
+        Assert.Contains(korean, page, StringComparison.Ordinal);
+        Assert.Contains(english, page, StringComparison.Ordinal);
+        Assert.Contains("노션 업무 자동화 템플릿 패키지", page, StringComparison.Ordinal);
+        Assert.Contains("₩39,000", page, StringComparison.Ordinal);
+        Assert.Contains("$29.00", page, StringComparison.Ordinal);
+        Assert.Contains("awaiting-day3", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(korean, filtered, StringComparison.Ordinal);
+        Assert.Contains("No orders match.", filtered, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
+        Assert.Contains("role=\"alert\"", await badDate.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
     [Theory]
+    [InlineData("GET", "/api/dashboard")]
     [InlineData("GET", "/api/orders")]
     [InlineData("GET", "/api/customers")]
     [InlineData("POST", "/api/customers/a@example.com/tags")]
@@ -151,6 +178,7 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
     [InlineData("POST", "/api/orders/x/resend/welcome?reason=r")]
     [InlineData("POST", "/api/orders/x/cancel?reason=r")]
     [InlineData("POST", "/api/orders/x/rerun?reason=r")]
+    [InlineData("POST", "/api/reconcile")]
     public async Task Every_admin_route_refuses_a_request_without_the_key(string method, string path)
     {
         await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, backend: "Memory");

@@ -52,12 +52,22 @@ public sealed partial class AdminDoors(
     }
 
     /// <summary>GET /api/orders?stage=&amp;product=&amp;status=&amp;from=&amp;to=&amp;pageSize=&amp;continuation=: journeys with their stage, paged.</summary>
-    public async Task<IResult> ListOrdersAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<IResult> ListOrdersAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken) =>
+        await this.QueryOrdersAsync(request.Query, client, cancellationToken) is { } list
+            ? Results.Ok(list)
+            : Results.BadRequest(new DoorAnswer("rejected", "from/to must be ISO 8601 dates, pageSize 1-500"));
+
+    /// <summary>GET /api/dashboard: the same list as a small read-only page for the seller's browser.</summary>
+    public async Task<IResult> DashboardAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken) =>
+        await this.QueryOrdersAsync(request.Query, client, cancellationToken) is { } list
+            ? Results.Content(AdminPages.Dashboard(list, request.Query), "text/html; charset=utf-8")
+            : Results.Content(AdminPages.Dashboard(new OrderList([], null), request.Query, "From and to must be dates such as 2026-12-01."), "text/html; charset=utf-8", null, StatusCodes.Status400BadRequest);
+
+    private async Task<OrderList?> QueryOrdersAsync(IQueryCollection q, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        IQueryCollection q = request.Query;
         if (!TryDate(q["from"], out DateTimeOffset? from) || !TryDate(q["to"], out DateTimeOffset? to) || !TryPageSize(q["pageSize"], out int pageSize))
         {
-            return Results.BadRequest(new DoorAnswer("rejected", "from/to must be ISO 8601 dates, pageSize 1-500"));
+            return null;
         }
 
         ResultPage<OrderRecord> page = await crm.ListOrdersAsync(new OrderFilter(Blank(q["product"]), Blank(q["status"]), from, to), Blank(q["continuation"]), pageSize, cancellationToken);
@@ -70,7 +80,7 @@ public sealed partial class AdminDoors(
         }
 
         string? stage = Blank(q["stage"]);
-        return Results.Ok(new OrderList([.. items.Where(i => stage is null || string.Equals(i.Stage, stage, StringComparison.OrdinalIgnoreCase))], page.Continuation));
+        return new OrderList([.. items.Where(i => stage is null || string.Equals(i.Stage, stage, StringComparison.OrdinalIgnoreCase)).OrderByDescending(i => i.PaidAt)], page.Continuation);
     }
 
     /// <summary>GET /api/customers?tag=&amp;product=&amp;status=&amp;channel=: JSON, or CSV with `Accept: text/csv` / `?format=csv` (UTF-8 with BOM for Excel).</summary>
