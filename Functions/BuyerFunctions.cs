@@ -13,18 +13,31 @@ public sealed class BuyerFunctions(BuyerDoors doors)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "survey/{token}")] HttpRequest request,
         string token,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) => doors.SurveyAsync(token, client, cancellationToken);
+        CancellationToken cancellationToken) => doors.SurveyAsync(request, token, client, cancellationToken);
+
+    [Function("SurveyComment")]
+    public Task<IResult> SurveyCommentAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "survey/{token}")] HttpRequest request,
+        string token,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken) => doors.SurveyCommentAsync(request, token, client, cancellationToken);
 
     [Function("AccessLink")]
     public Task<IResult> GoAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "go/{token}")] HttpRequest request,
         string token,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) => doors.GoAsync(token, client, cancellationToken);
+        CancellationToken cancellationToken) => doors.GoAsync(request, token, client, cancellationToken);
 
     [Function("Unsubscribe")]
     public Task<IResult> UnsubscribeAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", Route = "unsubscribe/{token}")] HttpRequest request,
         string token,
-        CancellationToken cancellationToken) => doors.UnsubscribeAsync(token, cancellationToken);
+        CancellationToken cancellationToken) => doors.UnsubscribeAsync(request, token, cancellationToken);
+
+    [Function("FileDownload")]
+    public Task<IResult> FileAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "files/{token}")] HttpRequest request,
+        string token,
+        CancellationToken cancellationToken) => doors.FileAsync(request, token, cancellationToken);
 }

@@ -16,7 +16,9 @@ public sealed class JourneyFunctions(
     HasOpenedContent hasOpenedContent,
     RecordSurveyReply recordSurveyReply,
     PostSlackAlert postSlackAlert,
-    CloseJourney closeJourney)
+    CloseJourney closeJourney,
+    ReadEngagement readEngagement,
+    SettleSurveyReply settleSurveyReply)
 {
     [Function(PostPurchaseJourney.Name)]
     public static Task<JourneyOutcome> RunJourney([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -46,6 +48,14 @@ public sealed class JourneyFunctions(
     [Function(nameof(HasOpenedContent))]
     public Task<bool> HasOpenedContentAsync([ActivityTrigger] string instanceId, CancellationToken cancellationToken) =>
         hasOpenedContent.RunAsync(instanceId, cancellationToken);
+
+    [Function(nameof(ReadEngagement))]
+    public Task<Engagement> ReadEngagementAsync([ActivityTrigger] string instanceId, CancellationToken cancellationToken) =>
+        readEngagement.RunAsync(instanceId, cancellationToken);
+
+    [Function(nameof(SettleSurveyReply))]
+    public Task<SurveyReply?> SettleSurveyReplyAsync([ActivityTrigger] string instanceId, CancellationToken cancellationToken) =>
+        settleSurveyReply.RunAsync(instanceId, cancellationToken);
 
     [Function(nameof(RecordSurveyReply))]
     public Task<bool> RecordSurveyReplyAsync([ActivityTrigger] ReplyRecorded input, CancellationToken cancellationToken) =>

@@ -40,12 +40,18 @@ public static class SelfHostExtensions
         RouteGroupBuilder api = app.MapGroup("/api");
         api.MapPost("/webhooks/stripe", (HttpRequest request, PaymentDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.StripeAsync(request, client, ct));
-        api.MapGet("/survey/{token}", (string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
-            doors.SurveyAsync(token, client, ct));
-        api.MapGet("/go/{token}", (string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
-            doors.GoAsync(token, client, ct));
-        api.MapMethods("/unsubscribe/{token}", ["GET", "POST"], (string token, BuyerDoors doors, CancellationToken ct) =>
-            doors.UnsubscribeAsync(token, ct));
+        api.MapGet("/survey/{token}", (HttpRequest request, string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.SurveyAsync(request, token, client, ct));
+        api.MapPost("/survey/{token}", (HttpRequest request, string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.SurveyCommentAsync(request, token, client, ct)).DisableAntiforgery();   // the signed token is the credential
+        api.MapGet("/go/{token}", (HttpRequest request, string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.GoAsync(request, token, client, ct));
+        api.MapMethods("/unsubscribe/{token}", ["GET", "POST"], (HttpRequest request, string token, BuyerDoors doors, CancellationToken ct) =>
+            doors.UnsubscribeAsync(request, token, ct));
+        api.MapGet("/files/{token}", (HttpRequest request, string token, BuyerDoors doors, CancellationToken ct) =>
+            doors.FileAsync(request, token, ct));
+        api.MapPost("/webhooks/sendgrid-events", (HttpRequest request, EngagementDoors doors, CancellationToken ct) =>
+            doors.SendGridEventsAsync(request, ct));
 
         RouteGroupBuilder admin = app.MapGroup("").AddEndpointFilter(RequireAdminKey);
         admin.MapGet("/api/orders/{orderId}", (string orderId, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>

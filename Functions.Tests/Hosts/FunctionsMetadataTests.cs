@@ -16,6 +16,9 @@ public sealed class FunctionsMetadataTests
     [Theory]
     [InlineData("StripeWebhook", "webhooks/stripe", "post", "Function")]
     [InlineData("SurveyReply", "survey/{token}", "get", "Anonymous")]
+    [InlineData("SurveyComment", "survey/{token}", "post", "Anonymous")]
+    [InlineData("FileDownload", "files/{token}", "get", "Anonymous")]
+    [InlineData("SendGridEvents", "webhooks/sendgrid-events", "post", "Anonymous")]
     [InlineData("AccessLink", "go/{token}", "get", "Anonymous")]
     [InlineData("Unsubscribe", "unsubscribe/{token}", "get,post", "Anonymous")]
     [InlineData("OrderStatus", "orders/{orderId}", "get", "Function")]
@@ -40,7 +43,7 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Doors_that_start_or_signal_journeys_get_a_durable_client()
     {
-        foreach (string name in new[] { "StripeWebhook", "SurveyReply", "AccessLink", "OrderStatus" })
+        foreach (string name in new[] { "StripeWebhook", "SurveyReply", "SurveyComment", "AccessLink", "OrderStatus" })
         {
             Assert.Contains(Bindings(name), b => b.GetProperty("type").GetString() == "durableClient");
         }
@@ -68,6 +71,8 @@ public sealed class FunctionsMetadataTests
     [InlineData(nameof(RecordSurveyReply))]
     [InlineData(nameof(PostSlackAlert))]
     [InlineData(nameof(CloseJourney))]
+    [InlineData(nameof(ReadEngagement))]
+    [InlineData(nameof(SettleSurveyReply))]
     public void Every_activity_the_journey_calls_has_an_activity_trigger(string activity)
     {
         Trigger(activity, "activityTrigger");
@@ -76,7 +81,7 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Nothing_else_is_exposed()
     {
-        Assert.Equal(25, Functions.Value.Count);
+        Assert.Equal(30, Functions.Value.Count);
     }
 
     private static JsonElement Trigger(string function, string type)

@@ -41,8 +41,9 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
         await pdf.Content!.DecodeToAsync(pdfBytes, TestContext.Current.CancellationToken);
         Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(AzuriteFixture.FindRepoRoot(), "catalog", "notion-automation-guide.pdf"), TestContext.Current.CancellationToken), pdfBytes.ToArray());
 
+        // Every web link is tracked through /api/go/: the two access links first, then the FAQ and the refund policy.
         List<string> accessLinks = Links(welcome.HtmlBody, "/api/go/");
-        Assert.Equal(2, accessLinks.Count);
+        Assert.Equal(4, accessLinks.Count);
         Assert.All(accessLinks, l => Assert.StartsWith(SelfHostDriver.PublicBaseUrl + "/api/go/", l, StringComparison.Ordinal));
         using HttpResponseMessage opened = await host.FollowAsync(accessLinks[0]);
         Assert.Equal(HttpStatusCode.Redirect, opened.StatusCode);
@@ -119,8 +120,8 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
         Assert.Equal("closed-no-reply", done.Stage);
         Assert.Equal("no-reply", done.Crm!.Status);
         MimeMessage reminder = Assert.Single(host.Mails(id, "reminder"));
-        Assert.Equal(2, Links(reminder.HtmlBody, "/api/go/").Count);
-        Assert.Equal(["RecordPurchase", "welcome", "review-request", "reminder", "CloseJourney"], done.Timeline.Select(s => s.Step));
+        Assert.Equal(3, Links(reminder.HtmlBody, "/api/go/").Count);   // two access links and the FAQ
+        Assert.Equal(["RecordPurchase", "marketing-consent", "welcome", "review-request", "reminder", "CloseJourney"], done.Timeline.Select(s => s.Step));
     }
 
     [Fact]

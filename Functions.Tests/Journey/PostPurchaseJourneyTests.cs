@@ -25,6 +25,8 @@ public sealed class PostPurchaseJourneyTests
     private readonly ConcurrentQueue<SlackAlert> alerts = new();
     private volatile bool contentOpened;
     private PurchaseRecorded recorded = new(ProductKnown: true, HasBuyerEmail: true);
+    private DeliveryState welcomeDelivery = DeliveryState.Unknown;
+    private string? mailStopped;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -40,7 +42,7 @@ public sealed class PostPurchaseJourneyTests
 
         Assert.Equal(JourneyOutcome.OfferSent, done.ReadOutputAs<JourneyOutcome>());
         Assert.Equal(
-            [nameof(RecordPurchase), nameof(SendWelcomeEmail), nameof(SendReviewRequest), nameof(RecordSurveyReply), nameof(SendNextProductOffer), nameof(CloseJourney)],
+            [nameof(RecordPurchase), nameof(SendWelcomeEmail), nameof(SendReviewRequest), nameof(SettleSurveyReply), nameof(RecordSurveyReply), nameof(SendNextProductOffer), nameof(CloseJourney)],
             this.calls);
         Assert.Equal(JourneyStages.OfferSent, done.SerializedCustomStatus?.Trim('"'));
     }
@@ -88,8 +90,54 @@ public sealed class PostPurchaseJourneyTests
 
         Assert.Equal(JourneyOutcome.NoReply, done.ReadOutputAs<JourneyOutcome>());
         Assert.Equal(
-            [nameof(RecordPurchase), nameof(SendWelcomeEmail), nameof(SendReviewRequest), nameof(HasOpenedContent), nameof(SendReminder), nameof(CloseJourney)],
+            [nameof(RecordPurchase), nameof(SendWelcomeEmail), nameof(SendReviewRequest), nameof(ReadEngagement), nameof(SendReminder), nameof(CloseJourney)],
             this.calls);
+    }
+
+    [Fact]
+    public async Task A_journey_started_before_version_2_still_asks_has_opened_content_so_its_replay_matches_its_history()
+    {
+        await using DurableTaskTestHost host = await this.StartHostAsync();
+        string id = await StartAsync(host, version: 1);
+
+        OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, Ct);
+
+        Assert.Equal(JourneyOutcome.NoReply, done.ReadOutputAs<JourneyOutcome>());
+        Assert.Contains(nameof(HasOpenedContent), this.calls);
+        Assert.DoesNotContain(nameof(ReadEngagement), this.calls);
+    }
+
+    [Fact]
+    public async Task A_bounced_welcome_gets_no_reminder_and_the_stage_says_it_was_skipped()
+    {
+        this.welcomeDelivery = DeliveryState.Bounced;
+        this.mailStopped = "bounce";
+        await using DurableTaskTestHost host = await this.StartHostAsync();
+        string id = await StartAsync(host);
+
+        await this.WaitForCallAsync(nameof(ReadEngagement));
+        OrchestrationMetadata waiting = (await host.Client.GetInstanceAsync(id, getInputsAndOutputs: true, Ct))!;
+        OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, Ct);
+
+        Assert.Equal(JourneyOutcome.NoReply, done.ReadOutputAs<JourneyOutcome>());
+        Assert.DoesNotContain(nameof(SendReminder), this.calls);
+        Assert.Contains(waiting.SerializedCustomStatus?.Trim('"'), new[] { JourneyStages.ReminderSkipped, JourneyStages.ClosedNoReply });
+    }
+
+    [Fact]
+    public async Task When_reminders_need_a_delivered_welcome_an_unconfirmed_one_gets_no_reminder_and_a_delivered_one_does()
+    {
+        JourneySchedule strict = Fast with { ReminderNeedsDelivery = true };
+        await using DurableTaskTestHost host = await this.StartHostAsync();
+
+        string unconfirmed = await StartAsync(host, strict);
+        await host.Client.WaitForInstanceCompletionAsync(unconfirmed, getInputsAndOutputs: false, Ct);
+        Assert.DoesNotContain(nameof(SendReminder), this.calls);
+
+        this.welcomeDelivery = DeliveryState.Delivered;
+        string delivered = await StartAsync(host, strict);
+        await host.Client.WaitForInstanceCompletionAsync(delivered, getInputsAndOutputs: false, Ct);
+        Assert.Contains(nameof(SendReminder), this.calls);
     }
 
     [Fact]
@@ -102,7 +150,7 @@ public sealed class PostPurchaseJourneyTests
         OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, Ct);
 
         Assert.Equal(JourneyOutcome.NoReply, done.ReadOutputAs<JourneyOutcome>());
-        Assert.Contains(nameof(HasOpenedContent), this.calls);
+        Assert.Contains(nameof(ReadEngagement), this.calls);
         Assert.DoesNotContain(nameof(SendReminder), this.calls);
     }
 
@@ -119,6 +167,7 @@ public sealed class PostPurchaseJourneyTests
         Assert.Equal(JourneyOutcome.NoReply, done.ReadOutputAs<JourneyOutcome>());
         Assert.DoesNotContain(nameof(SendReminder), this.calls);
         Assert.DoesNotContain(nameof(HasOpenedContent), this.calls);
+        Assert.DoesNotContain(nameof(ReadEngagement), this.calls);
     }
 
     [Fact]
@@ -199,13 +248,13 @@ public sealed class PostPurchaseJourneyTests
         Assert.Equal($"{id}:alert-failed-{nameof(SendWelcomeEmail)}", Assert.Single(this.alerts).IdempotencyKey);
     }
 
-    private static async Task<string> StartAsync(DurableTaskTestHost host, JourneySchedule? schedule = null)
+    private static async Task<string> StartAsync(DurableTaskTestHost host, JourneySchedule? schedule = null, int version = PostPurchaseJourney.CurrentVersion)
     {
         string id = $"stripe-pi_{Guid.NewGuid():N}";
         Purchase purchase = new("stripe", id["stripe-".Length..], "ord_1", new Buyer("minji.kim@example.com", "김민지", "ko"),
             "notion-automation-pack-v2", "노션 업무 자동화 템플릿 패키지", Money.Of(39000, "krw"), DateTimeOffset.UtcNow, "stripe");
         return await host.Client.ScheduleNewOrchestrationInstanceAsync(PostPurchaseJourney.Name,
-            new JourneyInput(PostPurchaseJourney.CurrentVersion, id, purchase, schedule ?? Fast), new StartOrchestrationOptions(id), Ct);
+            new JourneyInput(version, id, purchase, schedule ?? Fast), new StartOrchestrationOptions(id), Ct);
     }
 
     private Task<DurableTaskTestHost> StartHostAsync(bool failWelcome = false) => DurableTaskTestHost.StartAsync(tasks =>
@@ -213,6 +262,9 @@ public sealed class PostPurchaseJourneyTests
         tasks.AddOrchestratorFunc<JourneyInput, JourneyOutcome>(PostPurchaseJourney.Name, PostPurchaseJourney.RunAsync);
         tasks.AddActivityFunc<JourneyInput, PurchaseRecorded>(nameof(RecordPurchase), (_, _) => this.Record(nameof(RecordPurchase), this.recorded));
         tasks.AddActivityFunc<string, bool>(nameof(HasOpenedContent), (_, _) => this.Record(nameof(HasOpenedContent), this.contentOpened));
+        tasks.AddActivityFunc<string, Engagement>(nameof(ReadEngagement), (_, _) =>
+            this.Record(nameof(ReadEngagement), new Engagement(this.contentOpened, WelcomeOpened: false, this.welcomeDelivery, this.mailStopped)));
+        tasks.AddActivityFunc<string, SurveyReply?>(nameof(SettleSurveyReply), (_, _) => this.Record<SurveyReply?>(nameof(SettleSurveyReply), null));
         tasks.AddActivityFunc<SlackAlert, bool>(nameof(PostSlackAlert), (_, alert) =>
         {
             this.alerts.Enqueue(alert);

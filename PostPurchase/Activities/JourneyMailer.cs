@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using PostPurchase.BuyerActions;
 using PostPurchase.Crm;
 using PostPurchase.Infrastructure;
@@ -20,7 +21,9 @@ public sealed partial class JourneyMailer(
     LinkSigner links,
     MailComposer composer,
     IMailSender sender,
-    SlackNotifier slack,
+    SellerAlerter seller,
+    IOptions<SendGridOptions> mailOptions,
+    TimeProvider time,
     ILogger<JourneyMailer> logger)
 {
     public async Task<bool> SendAsync(JourneyInput input, MailKind kind, string step, CancellationToken cancellationToken)
@@ -40,15 +43,28 @@ public sealed partial class JourneyMailer(
         }
 
         Purchase purchase = input.Purchase;
+
+        // A bounce or spam report stopped all mail to this address, for every order and every kind of mail.
+        if (purchase.Buyer.Email is { Length: > 0 } email && await crm.GetMailStopAsync(email, cancellationToken) is { } stopped)
+        {
+            await crm.MarkStepAsync(id, step, "skipped-mail-stopped", stopped, cancellationToken);
+            return false;
+        }
+
         Product product = catalog.Find(purchase.Sku, purchase.ProductName)
             ?? throw new InvalidOperationException($"Product of {id} is no longer in the catalog.");
-        if (kind == MailKind.NextProductOffer && (product.OfferFor(purchase.Buyer.Locale) is null || IsUnsubscribed(order)))
+        if (kind == MailKind.NextProductOffer && await this.WhyNoOfferAsync(id, product, purchase, order, cancellationToken) is { } skipped)
         {
-            await crm.MarkStepAsync(id, step, product.OfferFor(purchase.Buyer.Locale) is null ? "skipped-no-offer" : "skipped-unsubscribed", null, cancellationToken);
+            await crm.MarkStepAsync(id, step, skipped, null, cancellationToken);
             return false;
         }
 
         OutgoingMail mail = composer.Compose(new JourneyMail(kind, $"{id}:{step}", purchase, product, catalog.Seller, this.LinksFor(id, product, purchase.Buyer.Locale, kind)));
+        if (!string.IsNullOrWhiteSpace(mailOptions.Value.BccEmail))
+        {
+            mail = mail with { Bcc = [mailOptions.Value.BccEmail.Trim()] };
+        }
+
         try
         {
             await sender.SendAsync(mail, cancellationToken);
@@ -68,6 +84,24 @@ public sealed partial class JourneyMailer(
         return true;
     }
 
+    /// <summary>An offer is advertising: it needs an offer in the catalog, recorded consent and no opt-out (this order or any of the buyer's).</summary>
+    private async Task<string?> WhyNoOfferAsync(string id, Product product, Purchase purchase, OrderRecord? order, CancellationToken cancellationToken)
+    {
+        if (product.OfferFor(purchase.Buyer.Locale) is null)
+        {
+            return "skipped-no-offer";
+        }
+
+        bool optedOut = IsUnsubscribed(order?.Tags)
+            || (purchase.Buyer.Email is { Length: > 0 } email && IsUnsubscribed((await crm.GetCustomerAsync(email, cancellationToken))?.Tags));
+        if (optedOut)
+        {
+            return "skipped-unsubscribed";
+        }
+
+        return await crm.GetMarketingConsentAsync(id, cancellationToken) is null ? "skipped-no-consent" : null;
+    }
+
     private JourneyLinks LinksFor(string id, Product product, string locale, MailKind kind)
     {
         IReadOnlyList<ProductLink> access = [.. product.CopyFor(locale).AccessLinks
@@ -76,20 +110,29 @@ public sealed partial class JourneyMailer(
             ? [.. Enumerable.Range(1, 5).Select(score => new ScoreLink(score, links.Url(new LinkClaim(LinkPurpose.Survey, id, score))))]
             : [];
         string? unsubscribe = kind == MailKind.NextProductOffer ? links.Url(new LinkClaim(LinkPurpose.Unsubscribe, id, 0)) : null;
-        return new JourneyLinks(access, survey, unsubscribe);
+        DateTimeOffset expires = time.GetUtcNow().AddDays(mailOptions.Value.DownloadLinkDays);
+        return new JourneyLinks(access, survey, unsubscribe)
+        {
+            // Every web link in a mail is tracked through /api/go/, so a click on the refund policy is a signal too.
+            RefundPolicyUrl = links.Url(new LinkClaim(LinkPurpose.Redirect, id, (int)RedirectTarget.RefundPolicy)),
+            FaqUrl = links.Url(new LinkClaim(LinkPurpose.Redirect, id, (int)RedirectTarget.Faq)),
+            OfferUrl = kind == MailKind.NextProductOffer ? links.Url(new LinkClaim(LinkPurpose.Redirect, id, (int)RedirectTarget.Offer)) : null,
+            PdfDownloadUrl = kind == MailKind.Welcome ? links.FileUrl(id, expires) : null,
+            PdfLinkExpiresAt = kind == MailKind.Welcome ? expires : null,
+        };
     }
 
-    private static bool IsUnsubscribed(OrderRecord? order) =>
-        order?.Tags.Contains(CrmTags.Unsubscribed, StringComparer.OrdinalIgnoreCase) == true;
+    private static bool IsUnsubscribed(IReadOnlyList<string>? tags) =>
+        tags?.Contains(CrmTags.Unsubscribed, StringComparer.OrdinalIgnoreCase) == true;
 
     private async Task TellSellerAsync(JourneyInput input, string step, string reason, CancellationToken cancellationToken)
     {
         SlackAlert alert = SellerAlerts.StepFailed(input, step, $"mail refused: {reason}");
         try
         {
-            await slack.PostAsync(alert, cancellationToken);
+            await seller.SendAsync(alert, cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException or PermanentDeliveryException or TaskCanceledException)
+        catch (Exception ex) when (ex is HttpRequestException or PermanentDeliveryException or TaskCanceledException or SlackRetryException)
         {
             // The CRM already says mail-failed; a dead Slack hook must not turn a refused mail into a retry loop.
             LogAlertLost(logger, input.InstanceId, ex.GetType().Name);

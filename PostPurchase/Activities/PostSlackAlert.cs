@@ -6,8 +6,11 @@ using PostPurchase.Notifications;
 
 namespace PostPurchase.Activities;
 
-/// <summary>Posts one seller alert, once: the alert's key ("{instance}:alert-…") is its idempotency marker.</summary>
-public sealed partial class PostSlackAlert(CustomerRepository crm, SlackNotifier slack, ILogger<PostSlackAlert> logger)
+/// <summary>
+/// Delivers one seller alert, once: the alert's key ("{instance}:alert-…") is its idempotency marker. Slack first;
+/// a dead hook sends it by mail instead (<see cref="SellerAlerter"/>).
+/// </summary>
+public sealed partial class PostSlackAlert(CustomerRepository crm, SellerAlerter seller, ILogger<PostSlackAlert> logger)
 {
     public async Task<bool> RunAsync(SlackAlert alert, CancellationToken cancellationToken)
     {
@@ -17,21 +20,22 @@ public sealed partial class PostSlackAlert(CustomerRepository crm, SlackNotifier
             return true;
         }
 
+        SellerAlertOutcome outcome;
         try
         {
-            await slack.PostAsync(alert, cancellationToken);
+            outcome = await seller.SendAsync(alert, cancellationToken);
         }
         catch (PermanentDeliveryException ex)
         {
-            // The hook is dead (archived channel, revoked URL): retrying cannot help and must not block the journey.
+            // Slack's hook is dead and the fallback mail was refused too: retrying cannot help and must not block the journey.
             LogDeadHook(logger, instanceId, ex.Message);
             Telemetry.SlackAlerts.Add(1, new KeyValuePair<string, object?>("outcome", "refused"));
             await crm.MarkStepAsync(instanceId, step, "failed", ex.Message, cancellationToken);
             return false;
         }
 
-        Telemetry.SlackAlerts.Add(1, new KeyValuePair<string, object?>("outcome", "posted"));
-        await crm.MarkStepAsync(instanceId, step, "posted", alert.Headline, cancellationToken);
+        Telemetry.SlackAlerts.Add(1, new KeyValuePair<string, object?>("outcome", outcome == SellerAlertOutcome.Posted ? "posted" : "emailed"));
+        await crm.MarkStepAsync(instanceId, step, outcome == SellerAlertOutcome.Posted ? "posted" : "emailed (Slack hook dead)", alert.Headline, cancellationToken);
         return true;
     }
 
@@ -41,6 +45,6 @@ public sealed partial class PostSlackAlert(CustomerRepository crm, SlackNotifier
         return colon > 0 ? (key[..colon], key[(colon + 1)..]) : (key, "alert");
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Journey {InstanceId}: Slack refused the alert: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Journey {InstanceId}: the seller alert could not be delivered: {Reason}")]
     private static partial void LogDeadHook(ILogger logger, string instanceId, string reason);
 }

@@ -36,6 +36,16 @@ public sealed class RecordPurchase(CustomerRepository crm, Catalog catalog)
             Tags = tags,
         }, cancellationToken);
         await crm.MarkStepAsync(input.InstanceId, nameof(RecordPurchase), status, null, cancellationToken);
+
+        // Consent given at checkout, or the seller's policy that the purchase itself allows offers; none → no offer.
+        MarketingConsent? consent = p.MarketingConsent
+            ?? (catalog.Seller.OffersNeedExplicitConsent ? null : new MarketingConsent(MarketingConsent.ExistingCustomer, p.PaidAt));
+        if (consent is not null)
+        {
+            await crm.RecordMarketingConsentAsync(input.InstanceId, consent, cancellationToken);
+            await crm.MarkStepAsync(input.InstanceId, "marketing-consent", consent.Source, null, cancellationToken);
+        }
+
         return new PurchaseRecorded(product is not null, hasEmail);
     }
 }

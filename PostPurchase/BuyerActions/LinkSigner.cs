@@ -12,6 +12,20 @@ public enum LinkPurpose
     Survey,
     Access,
     Unsubscribe,
+
+    /// <summary>A tracked link to one of the seller's own pages (value: <see cref="RedirectTarget"/>), through /api/go/.</summary>
+    Redirect,
+
+    /// <summary>The product's PDF as a download (value: expiry in Unix minutes), through /api/files/.</summary>
+    File,
+}
+
+/// <summary>Which seller page a <see cref="LinkPurpose.Redirect"/> link opens.</summary>
+public enum RedirectTarget
+{
+    RefundPolicy = 0,
+    Faq = 1,
+    Offer = 2,
 }
 
 /// <summary>What a signed link says: which journey, what for, and a small number (score or access-link index).</summary>
@@ -35,13 +49,24 @@ public sealed class LinkSigner(IOptions<LinksOptions> options)
         return $"{Base64Url.EncodeToString(payload)}.{Base64Url.EncodeToString(this.Tag(payload))}";
     }
 
-    /// <summary>The absolute URL a buyer clicks: /api/survey/…, /api/go/… or /api/unsubscribe/….</summary>
+    /// <summary>The absolute URL a buyer clicks: /api/survey/…, /api/go/…, /api/unsubscribe/… or /api/files/….</summary>
     public string Url(LinkClaim claim) => claim.Purpose switch
     {
         LinkPurpose.Survey => $"{this.baseUrl}/api/survey/{this.Sign(claim)}",
-        LinkPurpose.Access => $"{this.baseUrl}/api/go/{this.Sign(claim)}",
+        LinkPurpose.Access or LinkPurpose.Redirect => $"{this.baseUrl}/api/go/{this.Sign(claim)}",
+        LinkPurpose.File => $"{this.baseUrl}/api/files/{this.Sign(claim)}",
         _ => $"{this.baseUrl}/api/unsubscribe/{this.Sign(claim)}",
     };
+
+    /// <summary>The same link without the public host, for links on our own pages.</summary>
+    public string Path(LinkClaim claim) => new Uri(this.Url(claim)).AbsolutePath;
+
+    /// <summary>A download link for the order's PDF that stops working at <paramref name="expiresAt"/> (minute precision).</summary>
+    public string FileUrl(string instanceId, DateTimeOffset expiresAt) =>
+        this.Url(new LinkClaim(LinkPurpose.File, instanceId, checked((int)(expiresAt.ToUnixTimeSeconds() / 60))));
+
+    /// <summary>When a verified file claim expires.</summary>
+    public static DateTimeOffset FileExpiry(LinkClaim claim) => DateTimeOffset.FromUnixTimeSeconds(60L * claim.Value);
 
     /// <summary>The claim when the token is intact and of the expected purpose; otherwise null.</summary>
     public LinkClaim? Verify(string? token, LinkPurpose expected)
@@ -91,6 +116,8 @@ public sealed class LinkSigner(IOptions<LinksOptions> options)
     {
         LinkPurpose.Survey => "s",
         LinkPurpose.Access => "a",
+        LinkPurpose.Redirect => "r",
+        LinkPurpose.File => "f",
         _ => "u",
     };
 }

@@ -21,6 +21,8 @@ public static class JourneyTasks
         Add<SendReminder, JourneyInput, bool>(registry, (a, input, ct) => a.RunAsync(input, ct));
         Add<SendNextProductOffer, JourneyInput, bool>(registry, (a, input, ct) => a.RunAsync(input, ct));
         Add<HasOpenedContent, string, bool>(registry, (a, input, ct) => a.RunAsync(input, ct));
+        Add<ReadEngagement, string, Engagement>(registry, (a, input, ct) => a.RunAsync(input, ct));
+        Add<SettleSurveyReply, string, SurveyReply?>(registry, (a, input, ct) => a.RunAsync(input, ct));
         Add<RecordSurveyReply, ReplyRecorded, bool>(registry, (a, input, ct) => a.RunAsync(input, ct));
         Add<PostSlackAlert, SlackAlert, bool>(registry, (a, input, ct) => a.RunAsync(input, ct));
         Add<CloseJourney, JourneyClosed, bool>(registry, (a, input, ct) => a.RunAsync(input, ct));

@@ -37,6 +37,27 @@ public sealed class SendGridOptions
     public string Host { get; set; } = "https://api.sendgrid.com";
 
     public string OutboxPath { get; set; } = ".outbox";
+
+    /// <summary>A product PDF larger than this is not attached: the welcome mail carries a signed, expiring download link instead.</summary>
+    [Range(0, 30 * 1024 * 1024)]
+    public int MaxAttachmentBytes { get; set; } = 7 * 1024 * 1024;
+
+    /// <summary>How long a PDF download link (/api/files/…) keeps working.</summary>
+    [Range(1, 3650)]
+    public int DownloadLinkDays { get; set; } = 30;
+
+    /// <summary>Optional address that gets a blind copy of every buyer mail (the seller's archive); de-duplicated against the recipient.</summary>
+    [EmailAddress]
+    public string? BccEmail { get; set; }
+
+    /// <summary>
+    /// The Event Webhook's verification key (Mail Settings → Signed Event Webhook, base64 of the ECDSA P-256 public key).
+    /// Empty = POST /api/webhooks/sendgrid-events answers 401 to everything.
+    /// </summary>
+    public string? EventWebhookPublicKey { get; set; }
+
+    /// <summary>When a buyer's address bounces (or is dropped or reported as spam), tell the seller on Slack (or by mail when Slack is dead).</summary>
+    public bool AlertSellerOnBounce { get; set; } = true;
 }
 
 public sealed class SlackOptions
@@ -78,6 +99,24 @@ public sealed class JourneyOptions
 
     /// <summary>How long a "day" lasts; a demo sets 00:00:05 to watch a two-week journey in a minute.</summary>
     public TimeSpan DayLength { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Buyer-local hours for the day-3 and day-7 mails ("09:00-20:00"; "any" for no window). Due outside → sent when it opens.</summary>
+    [RegularExpression(@"^\s*(any|\d\d:\d\d\s*-\s*\d\d:\d\d)?\s*$", ErrorMessage = "Journey:FollowUpWindow looks like 09:00-20:00 (or any)")]
+    public string FollowUpWindow { get; set; } = "09:00-20:00";
+
+    /// <summary>Buyer-local hours for the next-product offer (advertising): Korean law forbids ad mail 21:00–08:00.</summary>
+    [RegularExpression(@"^\s*(any|\d\d:\d\d\s*-\s*\d\d:\d\d)?\s*$", ErrorMessage = "Journey:OfferWindow looks like 08:00-21:00 (or any)")]
+    public string OfferWindow { get; set; } = "08:00-21:00";
+
+    /// <summary>Minutes (of a journey day) the journey waits after the first survey click for a changed score or a comment.</summary>
+    [Range(0.0, 1440.0)]
+    public double ReplyGraceMinutes { get; set; } = 10;
+
+    /// <summary>When true the day-7 reminder only goes if SendGrid reported the welcome mail delivered (needs the event webhook).</summary>
+    public bool ReminderNeedsDelivery { get; set; }
+
+    /// <summary>Demo and tests only: the buyer's wall-clock time at each journey's payment, so compressed days land at chosen hours.</summary>
+    public DateTimeOffset? WallClockStart { get; set; }
 }
 
 public sealed class CatalogOptions

@@ -58,7 +58,10 @@ public static class ServiceCollectionExtensions
 
         // Mail: SendGrid when a key is set, otherwise .eml files in the outbox so nothing leaves the machine.
         services.AddSingleton<IProductFiles>(sp => new CatalogProductFiles(sp.GetRequiredService<Catalog>()));
-        services.AddSingleton<MailComposer>();
+        services.AddSingleton(sp => new MailComposer(sp.GetRequiredService<IProductFiles>())
+        {
+            MaxAttachmentBytes = sp.GetRequiredService<IOptions<SendGridOptions>>().Value.MaxAttachmentBytes,
+        });
         if (string.IsNullOrWhiteSpace(configuration[$"{SendGridOptions.Section}:ApiKey"]))
         {
             services.AddSingleton<IMailSender, OutboxMailSender>();
@@ -79,6 +82,10 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<RefundRecorder>();
         services.AddSingleton<PaymentDoors>();
         services.AddSingleton<BuyerDoors>();
+        services.AddSingleton<SendGridEventWebhook>();
+        services.AddTransient<EngagementRecorder>();   // holds the seller alerter (typed HTTP clients)
+        services.AddTransient<EngagementDoors>();
+        services.AddTransient<SellerAlerter>();
         services.AddTransient<AdminDoors>();
         services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section);
         services.AddSingleton<StripeReconciler>();   // holds the mailer, which holds typed HTTP clients
@@ -94,6 +101,8 @@ public static class ServiceCollectionExtensions
         services.AddTransient<RecordSurveyReply>();
         services.AddTransient<PostSlackAlert>();
         services.AddTransient<CloseJourney>();
+        services.AddTransient<ReadEngagement>();
+        services.AddTransient<SettleSurveyReply>();
         return services;
     }
 }

@@ -7,6 +7,28 @@ public sealed record JourneySchedule(TimeSpan ReviewAfter, TimeSpan ReminderAfte
 {
     /// <summary>First wait before an activity is retried (doubling, five attempts).</summary>
     public TimeSpan FirstRetry { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Buyer-local hours for the day-3 and day-7 mails. The starter sets 09:00–20:00; absent (older inputs) = any time.</summary>
+    public SendWindow FollowUpWindow { get; init; } = SendWindow.AnyTime;
+
+    /// <summary>Buyer-local hours for the next-product offer (advertising). The starter sets 08:00–21:00.</summary>
+    public SendWindow OfferWindow { get; init; } = SendWindow.AnyTime;
+
+    /// <summary>How many wall-clock seconds pass per real second: 1 in production, 1 day / Journey:DayLength when days are compressed.</summary>
+    public double ClockScale { get; init; } = 1;
+
+    /// <summary>The buyer's wall-clock time at the journey's anchor (payment); null = the anchor itself. Tests place a journey at 22:30 KST with it.</summary>
+    public DateTimeOffset? ClockStart { get; init; }
+
+    /// <summary>After the first survey click the journey waits this long for a changed score or a comment before it acts.</summary>
+    public TimeSpan ReplyGrace { get; init; } = TimeSpan.Zero;
+
+    /// <summary>When true the day-7 reminder only goes if SendGrid reported the welcome mail delivered (needs the event webhook).</summary>
+    public bool ReminderNeedsDelivery { get; init; }
+
+    /// <summary>The buyer's wall clock for this journey, anchored at <paramref name="anchor"/> (real UTC).</summary>
+    public JourneyClock ClockFrom(DateTime anchor) =>
+        new(anchor, this.ClockStart ?? new DateTimeOffset(DateTime.SpecifyKind(anchor, DateTimeKind.Utc)), this.ClockScale > 0 ? this.ClockScale : 1);
 }
 
 /// <summary>Everything the orchestrator needs; nothing in it changes after the journey starts.</summary>
@@ -21,6 +43,21 @@ public sealed record RefundNotice(DateTimeOffset RefundedAt);
 public sealed record PurchaseRecorded(bool ProductKnown, bool HasBuyerEmail);
 
 public sealed record JourneyClosed(string InstanceId, JourneyOutcome Outcome);
+
+/// <summary>What the CRM knows at day 7: the first-party access-link open, and SendGrid's signals about the mails.</summary>
+/// <param name="ContentOpened">An access link was opened (/api/go): the reliable signal.</param>
+/// <param name="WelcomeOpened">SendGrid saw the welcome mail opened: weaker (image blocking, privacy proxies), recorded beside it.</param>
+/// <param name="Welcome">What SendGrid reported about the welcome mail's delivery.</param>
+/// <param name="MailStopped">Why no more mail may go to the buyer's address (bounce, spam report), or null.</param>
+public sealed record Engagement(bool ContentOpened, bool WelcomeOpened, DeliveryState Welcome, string? MailStopped);
+
+public enum DeliveryState
+{
+    /// <summary>No event (the outbox channel, or SendGrid's event webhook is off).</summary>
+    Unknown,
+    Delivered,
+    Bounced,
+}
 
 public sealed record ReplyRecorded(JourneyInput Journey, SurveyReply Reply);
 
@@ -51,6 +88,9 @@ public static class JourneyStages
     public const string AwaitingDay3 = "awaiting-day3";
     public const string ReviewRequested = "review-requested";
     public const string Reminded = "reminded";
+    public const string ReminderSkipped = "reminder-skipped";
+    public const string ReplyReceived = "reply-received";
+    public const string OfferDeferred = "offer-deferred";
     public const string AwaitingReply = "awaiting-reply";
     public const string OfferSent = "offer-sent";
     public const string Escalated = "escalated";

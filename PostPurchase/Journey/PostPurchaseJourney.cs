@@ -15,7 +15,8 @@ public static partial class PostPurchaseJourney
     public const string Name = "PostPurchaseJourney";
 
     /// <summary>Version stamped into new inputs; branch on input.Version when a change would break sleeping journeys.</summary>
-    public const int CurrentVersion = 1;
+    /// <remarks>2: the day-7 decision reads SendGrid's signals (ReadEngagement) and the survey reply is settled after a grace period (SettleSurveyReply).</remarks>
+    public const int CurrentVersion = 2;
 
     /// <summary>Registers the orchestrator with an SDK worker. Kept in this file: the DURABLE analyzers follow the method group within one syntax tree only.</summary>
     public static void Register(DurableTaskRegistry registry) =>
@@ -32,6 +33,11 @@ public static partial class PostPurchaseJourney
         // Days count from the payment, or from the journey's start when the event arrived late (reconciliation, demo samples).
         DateTime start = context.CurrentUtcDateTime;
         DateTime anchor = input.Purchase.PaidAt.UtcDateTime > start ? input.Purchase.PaidAt.UtcDateTime : start;
+
+        // Follow-ups and offers go only inside the buyer's local send windows, read on the journey's own clock.
+        JourneyClock clock = schedule.ClockFrom(anchor);
+        string? zone = input.Purchase.Buyer.TimeZone;
+        DateTime FollowUpAt(DateTime due) => SendWindows.NextOpen(due, schedule.FollowUpWindow, zone, clock);
 
         // Listened to from the start, so a refund or an open that arrives early is never lost.
         Task<RefundNotice> refund = context.WaitForExternalEvent<RefundNotice>(JourneyEvents.Refunded);
@@ -55,7 +61,7 @@ public static partial class PostPurchaseJourney
         await SendAsync(context, retry, nameof(SendWelcomeEmail), input);
         context.SetCustomStatus(JourneyStages.AwaitingDay3);
 
-        if (!await SleepUntilAsync(context, anchor + schedule.ReviewAfter, refund))
+        if (!await SleepUntilAsync(context, FollowUpAt(anchor + schedule.ReviewAfter), refund))
         {
             return await RefundedAsync(context, retry, id);
         }
@@ -63,7 +69,7 @@ public static partial class PostPurchaseJourney
         await SendAsync(context, retry, nameof(SendReviewRequest), input);
         context.SetCustomStatus(JourneyStages.ReviewRequested);
 
-        (SurveyReply? reply, bool wasRefunded) = await WaitForReplyAsync(context, anchor + schedule.ReminderAfter, refund);
+        (SurveyReply? reply, bool wasRefunded) = await WaitForReplyAsync(context, FollowUpAt(anchor + schedule.ReminderAfter), refund);
         if (wasRefunded)
         {
             return await RefundedAsync(context, retry, id);
@@ -71,15 +77,15 @@ public static partial class PostPurchaseJourney
 
         if (reply is null)
         {
-            bool hasOpened = opened.IsCompleted || await context.CallActivityAsync<bool>(nameof(HasOpenedContent), id, retry);
-            if (!hasOpened)
+            string? skipReason = await ReminderSkipReasonAsync(context, retry, input, opened);
+            if (skipReason is null)
             {
                 await SendAsync(context, retry, nameof(SendReminder), input);
                 context.SetCustomStatus(JourneyStages.Reminded);
             }
             else
             {
-                context.SetCustomStatus(JourneyStages.AwaitingReply);
+                context.SetCustomStatus(skipReason);
             }
 
             (reply, wasRefunded) = await WaitForReplyAsync(context, anchor + schedule.CloseAfter, refund);
@@ -96,9 +102,32 @@ public static partial class PostPurchaseJourney
             return await CloseAsync(context, retry, id, JourneyOutcome.NoReply);
         }
 
+        if (input.Version >= 2)
+        {
+            // The buyer may still change the score or add a comment; then the CRM's latest answer is the one acted on.
+            context.SetCustomStatus(JourneyStages.ReplyReceived);
+            if (schedule.ReplyGrace > TimeSpan.Zero && !await SleepUntilAsync(context, context.CurrentUtcDateTime + schedule.ReplyGrace, refund))
+            {
+                return await RefundedAsync(context, retry, id);
+            }
+
+            reply = await context.CallActivityAsync<SurveyReply?>(nameof(SettleSurveyReply), id, retry) ?? reply;
+        }
+
         await context.CallActivityAsync(nameof(RecordSurveyReply), new ReplyRecorded(input, reply), retry);
         if (reply.Score >= 4)
         {
+            // Advertising waits for the buyer's daytime (never 21:00–08:00 by default): deferred, not dropped.
+            DateTime offerAt = SendWindows.NextOpen(context.CurrentUtcDateTime, schedule.OfferWindow, zone, clock);
+            if (offerAt > context.CurrentUtcDateTime)
+            {
+                context.SetCustomStatus(JourneyStages.OfferDeferred);
+                if (!await SleepUntilAsync(context, offerAt, refund))
+                {
+                    return await RefundedAsync(context, retry, id);
+                }
+            }
+
             await SendAsync(context, retry, nameof(SendNextProductOffer), input);
             context.SetCustomStatus(JourneyStages.OfferSent);
             return await CloseAsync(context, retry, id, JourneyOutcome.OfferSent);
@@ -113,6 +142,30 @@ public static partial class PostPurchaseJourney
 
         context.SetCustomStatus(JourneyStages.Thanked);
         return await CloseAsync(context, retry, id, JourneyOutcome.Thanked);
+    }
+
+    /// <summary>
+    /// Day 7 without a reply: null when the reminder should go, else the stage that says why not. Only an
+    /// access-link open counts as "opened" (mail opens are recorded but unreliable); a bounced or spam-reported
+    /// address gets nothing more; optionally a welcome that SendGrid never reported delivered gets no reminder either.
+    /// </summary>
+    private static async Task<string?> ReminderSkipReasonAsync(TaskOrchestrationContext context, TaskOptions retry, JourneyInput input, Task<bool> opened)
+    {
+        if (opened.IsCompleted)
+        {
+            return JourneyStages.AwaitingReply;
+        }
+
+        if (input.Version < 2)
+        {
+            return await context.CallActivityAsync<bool>(nameof(HasOpenedContent), input.InstanceId, retry) ? JourneyStages.AwaitingReply : null;
+        }
+
+        Engagement seen = await context.CallActivityAsync<Engagement>(nameof(ReadEngagement), input.InstanceId, retry);
+        return seen.ContentOpened ? JourneyStages.AwaitingReply
+            : seen.MailStopped is not null || seen.Welcome == DeliveryState.Bounced ? JourneyStages.ReminderSkipped
+            : input.Schedule.ReminderNeedsDelivery && seen.Welcome != DeliveryState.Delivered ? JourneyStages.ReminderSkipped
+            : null;
     }
 
     /// <summary>Sleeps to <paramref name="until"/>; false when a refund arrived first (the timer is cancelled).</summary>

@@ -26,6 +26,23 @@ public static class SellerAlerts
         return new SlackAlert($"{input.InstanceId}:alert-failed-{step}", $"A journey step failed after all retries: {step}", fields);
     }
 
+    /// <summary>The buyer's address bounced (or was dropped or reported as spam): no more mail goes to it.</summary>
+    public static SlackAlert MailStopped(Crm.OrderRecord order, string step, string why, string? detail)
+    {
+        List<SlackField> fields =
+        [
+            new("Order", order.InstanceId),
+            new("Buyer", $"{order.BuyerName ?? "(no name)"} <{order.BuyerEmail ?? "no e-mail"}>"),
+            new("Product", order.ProductName),
+            new("Mail", step),
+            new("What happened", detail is null ? why : $"{why}: {detail}"),
+        ];
+        string headline = why == "spamreport"
+            ? "A buyer marked our mail as spam: no more mail goes to that address."
+            : "A buyer's e-mail address does not work: our mail bounced and no more mail goes to it. Please find the right address.";
+        return new SlackAlert($"{order.InstanceId}:alert-mail-stopped", headline, fields);
+    }
+
     private static List<SlackField> Fields(JourneyInput input)
     {
         Purchases.Purchase p = input.Purchase;

@@ -30,6 +30,9 @@ public sealed class MailComposer
     private readonly IProductFiles productFiles;
     private readonly TemplateOptions options;
 
+    /// <summary>A PDF larger than this goes as a signed download link (when the mail has one) instead of an attachment.</summary>
+    public int MaxAttachmentBytes { get; init; } = int.MaxValue;
+
     public MailComposer(IProductFiles productFiles)
         : this(productFiles, strictVariables: false)
     {
@@ -54,7 +57,8 @@ public sealed class MailComposer
         string template = TemplateName(mail.Kind);
         string language = Locales.Normalize(mail.Purchase.Buyer.Locale);
         ProductFile? pdf = mail.Kind == MailKind.Welcome ? this.productFiles.GetPdf(mail.Product) : null;
-        MailModel model = BuildModel(mail, language, pdf);
+        bool pdfAsLink = pdf is not null && pdf.Content.Length > this.MaxAttachmentBytes && !string.IsNullOrEmpty(mail.Links.PdfDownloadUrl);
+        MailModel model = BuildModel(mail, language, pdf, pdfAsLink);
 
         Dictionary<string, string> headers = new(StringComparer.OrdinalIgnoreCase);
         if (mail.Kind == MailKind.NextProductOffer)
@@ -72,11 +76,37 @@ public sealed class MailComposer
             Subject(mail.Kind, language, model),
             this.Render($"{template}.{language}.html", model, Html),
             this.Render($"{template}.{language}.txt", model, encoder: null),
-            pdf is null ? [] : [new MailAttachment(pdf.FileName, pdf.ContentType, pdf.Content)],
+            pdf is null || pdfAsLink ? [] : [new MailAttachment(pdf.FileName, pdf.ContentType, pdf.Content)],
             headers);
     }
 
-    private string Render(string name, MailModel model, TextEncoder? encoder)
+    /// <summary>An alert to the seller's contact address, in the seller's language, when Slack cannot take it.</summary>
+    public OutgoingMail ComposeSellerAlert(SellerAlertMail alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        string language = Locales.Normalize(alert.Seller.Locale ?? Locales.Korean);
+        SellerAlertModel model = new(
+            alert.Seller.Name,
+            alert.Headline,
+            [.. alert.Fields.Select(f => new FieldModel(f.Key, f.Value))],
+            !string.IsNullOrWhiteSpace(alert.BuyerText),
+            alert.BuyerText?.Trim() ?? "",
+            !string.IsNullOrWhiteSpace(alert.SlackProblem),
+            alert.SlackProblem ?? "");
+        string subject = language == Locales.Korean ? $"[판매자 알림] {alert.Headline}" : $"[Seller alert] {alert.Headline}";
+        return new OutgoingMail(
+            MailKind.SellerAlert,
+            alert.IdempotencyKey,
+            alert.Seller.ContactEmail,
+            alert.Seller.Name,
+            subject,
+            this.Render($"seller-alert.{language}.html", model, Html),
+            this.Render($"seller-alert.{language}.txt", model, encoder: null),
+            [],
+            new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase));
+    }
+
+    private string Render(string name, object model, TextEncoder? encoder)
     {
         IFluidTemplate template = Templates.Value.TryGetValue(name, out IFluidTemplate? found) ? found
             : throw new InvalidOperationException($"Mail template {name}.liquid is not embedded in the assembly.");
@@ -107,7 +137,7 @@ public sealed class MailComposer
         _ => throw new ArgumentException($"{kind} mails are not composed here.", nameof(kind)),
     };
 
-    private static MailModel BuildModel(JourneyMail mail, string language, ProductFile? pdf)
+    private static MailModel BuildModel(JourneyMail mail, string language, ProductFile? pdf, bool pdfAsLink)
     {
         Purchase purchase = mail.Purchase;
         ProductCopy copy = mail.Product.CopyFor(language);
@@ -126,7 +156,7 @@ public sealed class MailComposer
                 throw new ArgumentException("An offer mail needs an unsubscribe link.", nameof(mail));
             }
 
-            offer = new OfferModel(next.Name, next.Pitch, next.Url);
+            offer = new OfferModel(next.Name, next.Pitch, mail.Links.OfferUrl ?? next.Url);
         }
 
         return new MailModel(
@@ -137,10 +167,13 @@ public sealed class MailComposer
             OrderReference: string.IsNullOrWhiteSpace(purchase.OrderReference) ? purchase.PaymentId : purchase.OrderReference,
             AccessLinks: [.. mail.Links.AccessLinks.Select(l => new LinkModel(l.Label, l.Url))],
             HowToUse: copy.HowToUse,
-            RefundPolicyUrl: copy.RefundPolicyUrl,
-            FaqUrl: copy.FaqUrl,
-            HasPdf: pdf is not null,
+            RefundPolicyUrl: mail.Links.RefundPolicyUrl ?? copy.RefundPolicyUrl,
+            FaqUrl: mail.Links.FaqUrl ?? copy.FaqUrl,
+            HasPdf: pdf is not null && !pdfAsLink,
             PdfFileName: pdf?.FileName ?? "",
+            HasPdfLink: pdfAsLink,
+            PdfDownloadUrl: pdfAsLink ? mail.Links.PdfDownloadUrl! : "",
+            PdfLinkExpires: pdfAsLink && mail.Links.PdfLinkExpiresAt is { } expires ? FormatPaidAt(expires, purchase.Buyer.TimeZone, korean) : "",
             SurveyLinks: [.. mail.Links.SurveyLinks.OrderBy(s => s.Score).Select(s => new ScoreModel(s.Score, ScoreLabel(s.Score, korean), s.Url))],
             Offer: offer,
             UnsubscribeUrl: unsubscribeUrl,
@@ -217,6 +250,9 @@ public sealed class MailComposer
         string FaqUrl,
         bool HasPdf,
         string PdfFileName,
+        bool HasPdfLink,
+        string PdfDownloadUrl,
+        string PdfLinkExpires,
         IReadOnlyList<ScoreModel> SurveyLinks,
         OfferModel Offer,
         string UnsubscribeUrl,
@@ -232,4 +268,15 @@ public sealed class MailComposer
     }
 
     private sealed record SellerModel(string Name, string ContactEmail, bool HasAddress, string Address);
+
+    private sealed record SellerAlertModel(
+        string SellerName,
+        string Headline,
+        IReadOnlyList<FieldModel> Fields,
+        bool HasBuyerText,
+        string BuyerText,
+        bool SlackDead,
+        string SlackProblem);
+
+    private sealed record FieldModel(string Label, string Value);
 }

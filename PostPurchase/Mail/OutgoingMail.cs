@@ -24,7 +24,12 @@ public sealed record OutgoingMail(
     string Html,
     string Text,
     IReadOnlyList<MailAttachment> Attachments,
-    IReadOnlyDictionary<string, string> Headers);
+    IReadOnlyDictionary<string, string> Headers)
+{
+    public IReadOnlyList<string> Cc { get; init; } = [];
+
+    public IReadOnlyList<string> Bcc { get; init; } = [];
+}
 
 /// <summary>One channel that delivers mail: SendGrid in production, an .eml outbox locally.</summary>
 public interface IMailSender

@@ -62,7 +62,19 @@ public sealed partial class SendGridMailSender(
             PlainTextContent = mail.Text,
             HtmlContent = mail.Html,
         };
-        message.AddTo(new EmailAddress(mail.ToEmail, mail.ToName));
+        // SendGrid answers 400 when one address appears twice across to, cc and bcc (a seller buying their own
+        // product with a Bcc archive to themselves): each address goes once, in its most visible role.
+        HashSet<string> seen = new(StringComparer.OrdinalIgnoreCase) { mail.ToEmail.Trim() };
+        message.AddTo(new EmailAddress(mail.ToEmail.Trim(), mail.ToName));
+        foreach (string cc in mail.Cc.Select(a => a.Trim()).Where(a => a.Length > 0 && seen.Add(a)))
+        {
+            message.AddCc(cc);
+        }
+
+        foreach (string bcc in mail.Bcc.Select(a => a.Trim()).Where(a => a.Length > 0 && seen.Add(a)))
+        {
+            message.AddBcc(bcc);
+        }
 
         foreach (MailAttachment attachment in mail.Attachments)
         {

@@ -34,7 +34,15 @@ public sealed record Product(
         : this.NextProduct.Values.FirstOrDefault();
 }
 
-public sealed record Seller(string Name, string ContactEmail, string? Address);
+/// <param name="OfferConsent">
+/// "explicit" (default): offers only to buyers who opted in at checkout. "purchase": the purchase itself counts
+/// (Korea's existing-customer exception for similar goods, CAN-SPAM's opt-out rule); the opt-out link still works.
+/// </param>
+/// <param name="Locale">Language of mails to the seller (alerts when Slack is unreachable); default Korean.</param>
+public sealed record Seller(string Name, string ContactEmail, string? Address, string? OfferConsent = null, string? Locale = null)
+{
+    public bool OffersNeedExplicitConsent => !string.Equals(this.OfferConsent?.Trim(), "purchase", StringComparison.OrdinalIgnoreCase);
+}
 
 /// <summary>The seller's products. Matched by SKU first, then by a normalized name in any language.</summary>
 public sealed class Catalog(Seller seller, IReadOnlyList<Product> products, string? folder = null)

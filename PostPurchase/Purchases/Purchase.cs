@@ -16,7 +16,8 @@ public sealed record Purchase(
     string ProductName,
     Money Amount,
     DateTimeOffset PaidAt,
-    string Channel);
+    string Channel,
+    MarketingConsent? MarketingConsent = null);
 
 /// <summary>Money returned to the buyer: the journey for <see cref="PaymentId"/> stops.</summary>
 public sealed record Refund(string Provider, string PaymentId, Money Amount, DateTimeOffset RefundedAt, string? BuyerEmail);

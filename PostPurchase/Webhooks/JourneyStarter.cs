@@ -77,6 +77,14 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         {
             // A compressed demo day also compresses the retry back-off.
             FirstRetry = o.DayLength < TimeSpan.FromDays(1) ? TimeSpan.FromSeconds(Math.Max(1, o.DayLength.TotalSeconds / 5)) : TimeSpan.FromSeconds(30),
+            FollowUpWindow = SendWindow.Parse(o.FollowUpWindow),
+            OfferWindow = SendWindow.Parse(o.OfferWindow),
+
+            // A compressed day runs the buyer's wall clock faster, so send windows keep their meaning in the demo and tests.
+            ClockScale = TimeSpan.FromDays(1) / o.DayLength,
+            ClockStart = o.WallClockStart,
+            ReplyGrace = o.DayLength * (o.ReplyGraceMinutes / (24 * 60)),
+            ReminderNeedsDelivery = o.ReminderNeedsDelivery,
         };
     }
 

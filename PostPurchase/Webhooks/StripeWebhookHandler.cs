@@ -249,7 +249,24 @@ public sealed partial class StripeWebhookHandler(
             productName ?? "",
             amount,
             PaidAt: Utc(stripeEvent.Created),   // a Session has no paid-at; the event is seconds after the charge
-            Channel: Meta(metadata, "utm_source", "channel") ?? Provider);
+            Channel: Meta(metadata, "utm_source", "channel") ?? Provider,
+            MarketingConsent: ConsentFrom(session.Consent?.Promotions, metadata, Utc(stripeEvent.Created)));
+    }
+
+    /// <summary>
+    /// Advertising consent the buyer gave while paying: Checkout's promotions box (consent_collection.promotions=auto)
+    /// or the seller's own form passing metadata marketing_consent=true. Anything else is no consent.
+    /// </summary>
+    internal static MarketingConsent? ConsentFrom(string? checkoutPromotions, Dictionary<string, string>? metadata, DateTimeOffset at)
+    {
+        if (string.Equals(checkoutPromotions, "opt_in", StringComparison.OrdinalIgnoreCase))
+        {
+            return new MarketingConsent(MarketingConsent.StripeCheckout, at);
+        }
+
+        return Meta(metadata, "marketing_consent")?.ToUpperInvariant() is "TRUE" or "YES" or "Y" or "1" or "OPT_IN"
+            ? new MarketingConsent(MarketingConsent.StripeMetadata, at)
+            : null;
     }
 
     private static Purchase PurchaseFromIntent(Event stripeEvent, PaymentIntent intent, Money amount, Charge? charge)
@@ -269,7 +286,8 @@ public sealed partial class StripeWebhookHandler(
             Meta(metadata, "product_name") ?? "",   // unknown product: the journey marks the order needs-review
             amount,
             PaidAt: charge is null ? Utc(stripeEvent.Created) : Utc(charge.Created),
-            Channel: Meta(metadata, "utm_source", "channel") ?? Provider);
+            Channel: Meta(metadata, "utm_source", "channel") ?? Provider,
+            MarketingConsent: ConsentFrom(null, metadata, Utc(stripeEvent.Created)));
     }
 
     private bool CanLookUp(Event stripeEvent, string what)
