@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using PostPurchase.Journey;
 using PostPurchase.Tests.Fixtures;
 
 namespace PostPurchase.Tests.Reliability;
@@ -38,7 +39,7 @@ internal static class Payments
         }
 
         change?.Invoke(root);
-        return (Encoding.UTF8.GetBytes(root.ToJsonString()), "stripe-" + pi);
+        return (Encoding.UTF8.GetBytes(root.ToJsonString()), JourneyIds.For("stripe", pi));
     }
 
     public static string Key(string instanceId, string step) => $"{instanceId}:{step}";

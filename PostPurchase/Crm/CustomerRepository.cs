@@ -113,7 +113,14 @@ public sealed partial class CustomerRepository(TableServiceClient tables, TimePr
     /// <summary>The order row, or null when no order was recorded for the instance (yet).</summary>
     public async Task<OrderRecord?> GetOrderAsync(string instanceId, CancellationToken cancellationToken)
     {
-        TableEntity? row = await this.GetAsync(this.orders, PartitionFor(instanceId), OrderRow, cancellationToken);
+        // An id too long to be a key names no order: found nothing, rather than an exception (the order door answered 500).
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        if (!TableKeys.TryEncode(instanceId, out string? partition))
+        {
+            return null;
+        }
+
+        TableEntity? row = await this.GetAsync(this.orders, partition, OrderRow, cancellationToken);
         return row is null ? null : ToOrder(row);
     }
 

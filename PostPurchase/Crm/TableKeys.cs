@@ -50,6 +50,16 @@ public static class TableKeys
             : throw new ArgumentException($"The encoded table key is {encoded.Length} characters; Table Storage allows {MaxKeyLength}.", nameof(value));
     }
 
+    /// <summary>Like <see cref="Encode"/>, but false instead of an exception when the value cannot be a key (too long).</summary>
+    public static bool TryEncode(string value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        int first = value.AsSpan().IndexOfAny(Escaped);
+        string encoded = first < 0 ? value : EscapeFrom(value, first);
+        key = encoded.Length <= MaxKeyLength ? encoded : null;
+        return key is not null;
+    }
+
     /// <summary>Reverses <see cref="Encode"/>.</summary>
     /// <exception cref="FormatException">The key holds a malformed escape.</exception>
     public static string Decode(string key)

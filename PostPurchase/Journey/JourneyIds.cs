@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace PostPurchase.Journey;
@@ -6,7 +7,7 @@ namespace PostPurchase.Journey;
 /// <summary>
 /// Instance id = "{provider}-{paymentId}": the dedupe key for every delivery of one payment. Characters that
 /// Durable instance ids and Table keys refuse (/ \ # ? control chars, and anything outside a safe set) become
-/// "~XX" escapes, so distinct payment ids never collide.
+/// "~XX" escapes, so distinct payment ids never collide; an id too long for a key keeps a prefix and a hash of the whole.
 /// </summary>
 public static class JourneyIds
 {
@@ -22,7 +23,11 @@ public static class JourneyIds
         Append(sb, paymentId);
         if (sb.Length > MaxLength)
         {
-            throw new ArgumentException("Payment id is too long to identify a journey.", nameof(paymentId));
+            // No provider sends ids this long, but a signed event could carry one, and throwing here answered 500 (the
+            // provider then redelivers for days). A prefix plus a hash of the whole id stays unique and deterministic.
+            string whole = sb.ToString();
+            string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(whole)))[..32];
+            return $"{whole[..(MaxLength - hash.Length - 2)]}~h{hash}";
         }
 
         return sb.ToString();
