@@ -89,7 +89,16 @@ public sealed class DurableSidecar : IHostedService, IAsyncDisposable
             WorkItemQueueVisibilityTimeout = this.options.MessageVisibilityTimeout,
             LoggerFactory = this.loggerFactory,
         });
-        await service.CreateIfNotExistsAsync();
+        // Without reachable storage the SDK retries for ever and the app never listens: give up with a clear reason instead.
+        Task create = service.CreateIfNotExistsAsync();
+        if (await Task.WhenAny(create, Task.Delay(TimeSpan.FromSeconds(30))) != create)
+        {
+            throw new InvalidOperationException(
+                "The Durable task hub's storage (Durable:StorageConnection) did not answer within 30 s. Start Azurite " +
+                "(npm ci && npx azurite --silent) or set Durable__Backend=Memory.");
+        }
+
+        await create;
         return service;
     }
 

@@ -11,7 +11,8 @@ public sealed class RecordPurchase(CustomerRepository crm, Catalog catalog)
     {
         Purchase p = input.Purchase;
         Product? product = catalog.Find(p.Sku, p.ProductName);
-        bool hasEmail = !string.IsNullOrWhiteSpace(p.Buyer.Email);
+        // A malformed address (two addresses, a line break) is as good as none: it would fail every mail step.
+        bool hasEmail = BuyerEmail.IsDeliverable(p.Buyer.Email);
         string status = product is null ? OrderStatus.NeedsReview : hasEmail ? OrderStatus.Active : OrderStatus.NeedsBuyerEmail;
 
         List<string> tags = [$"provider:{p.Provider}", $"locale:{Locales.Normalize(p.Buyer.Locale)}", $"channel:{p.Channel}"];

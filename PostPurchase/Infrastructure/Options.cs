@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using PostPurchase.Purchases;
 
 namespace PostPurchase.Infrastructure;
 
@@ -126,6 +128,15 @@ public sealed class CatalogOptions
     /// <summary>The seller's catalog.json; PDFs it names are read from the same folder.</summary>
     [Required(ErrorMessage = "Catalog:Path (Catalog__Path) is required: the seller's catalog.json")]
     public string Path { get; set; } = "catalog/catalog.json";
+}
+
+/// <summary>Loads the catalog at start, so a missing file or a typo in catalog.json stops start-up with the reason.</summary>
+public sealed class CatalogOptionsValidation : IValidateOptions<CatalogOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CatalogOptions options) =>
+        CatalogLoader.Problem(options.Path) is { } problem
+            ? ValidateOptionsResult.Fail($"Catalog:Path ({options.Path}): {problem}")
+            : ValidateOptionsResult.Success;
 }
 
 public sealed class AdminOptions

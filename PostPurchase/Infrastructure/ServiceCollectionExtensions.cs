@@ -27,8 +27,20 @@ public static class ServiceCollectionExtensions
         services.AddOptions<SendGridOptions>().BindConfiguration(SendGridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SlackOptions>().BindConfiguration(SlackOptions.Section);
         services.AddOptions<LinksOptions>().BindConfiguration(LinksOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<JourneyOptions>().BindConfiguration(JourneyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JourneyOptions>().BindConfiguration(JourneyOptions.Section).ValidateDataAnnotations()
+            .Validate(o => o.DayLength > TimeSpan.Zero, "Journey:DayLength must be positive, e.g. 1.00:00:00 (a day) or 00:00:04 for a demo")
+            .Validate(o => o.ReviewAfterDays < o.ReminderAfterDays && o.ReminderAfterDays < o.CloseAfterDays,
+                "Journey: ReviewAfterDays < ReminderAfterDays < CloseAfterDays is required (default 3 < 7 < 14)")
+            .ValidateOnStart();
+        // A broken catalog fails start-up with the file and the reason, instead of paid orders failing one by one later.
         services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidation>();
+        // Checked here, not at start: the table client is built while the host is composed, and without this every request would fail later.
+        if (string.IsNullOrWhiteSpace(configuration["CrmTables"]) && string.IsNullOrWhiteSpace(configuration["CrmTables:endpoint"]))
+        {
+            throw new InvalidOperationException(
+                "CrmTables is required: UseDevelopmentStorage=true for Azurite, or CrmTables__endpoint (+ __credential, __clientId) in Azure.");
+        }
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
         services.AddOptions<CrmOptions>().BindConfiguration(CrmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 

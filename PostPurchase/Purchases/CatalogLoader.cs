@@ -11,6 +11,20 @@ public static class CatalogLoader
         AllowTrailingCommas = true,
     };
 
+    /// <summary>Null when the catalog at <paramref name="path"/> loads; otherwise what is wrong with it.</summary>
+    public static string? Problem(string path)
+    {
+        try
+        {
+            Load(path);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return ex.Message;
+        }
+    }
+
     public static Catalog Load(string path)
     {
         // A relative path is tried from the working folder, then from the app's own folder, where the build copies catalog/.

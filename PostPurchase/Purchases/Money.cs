@@ -17,9 +17,11 @@ public sealed record Money(long Minor, string Currency)
         return new Money(minor, currency.ToUpperInvariant());
     }
 
-    public int Decimals => ZeroDecimal.Contains(this.Currency) ? 0 : 2;
+    private static readonly HashSet<string> ThreeDecimal = new(StringComparer.OrdinalIgnoreCase) { "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND" };
 
-    public decimal Major => this.Decimals == 0 ? this.Minor : this.Minor / 100m;
+    public int Decimals => ZeroDecimal.Contains(this.Currency) ? 0 : ThreeDecimal.Contains(this.Currency) ? 3 : 2;
+
+    public decimal Major => this.Minor / this.Decimals switch { 0 => 1m, 3 => 1000m, _ => 100m };
 
     /// <summary>Formats for a buyer: Korean mail shows won as "39,000원", everything else with the symbol.</summary>
     public string Format(string locale)
