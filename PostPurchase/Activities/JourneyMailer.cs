@@ -59,7 +59,7 @@ public sealed partial class JourneyMailer(
             return false;
         }
 
-        OutgoingMail mail = composer.Compose(new JourneyMail(kind, $"{id}:{step}", purchase, product, catalog.Seller, this.LinksFor(id, product, purchase.Buyer.Locale, kind)));
+        OutgoingMail mail = composer.Compose(new JourneyMail(kind, $"{id}:{step}", purchase, product, catalog.Seller, LinksFor(links, id, product, purchase.Buyer.Locale, kind, time.GetUtcNow().AddDays(mailOptions.Value.DownloadLinkDays))));
         if (!string.IsNullOrWhiteSpace(mailOptions.Value.BccEmail))
         {
             mail = mail with { Bcc = [mailOptions.Value.BccEmail.Trim()] };
@@ -102,7 +102,8 @@ public sealed partial class JourneyMailer(
         return await crm.GetMarketingConsentAsync(id, cancellationToken) is null ? "skipped-no-consent" : null;
     }
 
-    private JourneyLinks LinksFor(string id, Product product, string locale, MailKind kind)
+    /// <summary>The signed links of one mail; <paramref name="fileLinkExpires"/> ends the PDF download link.</summary>
+    internal static JourneyLinks LinksFor(LinkSigner links, string id, Product product, string locale, MailKind kind, DateTimeOffset fileLinkExpires)
     {
         IReadOnlyList<ProductLink> access = [.. product.CopyFor(locale).AccessLinks
             .Select((link, index) => link with { Url = links.Url(new LinkClaim(LinkPurpose.Access, id, index)) })];
@@ -110,7 +111,7 @@ public sealed partial class JourneyMailer(
             ? [.. Enumerable.Range(1, 5).Select(score => new ScoreLink(score, links.Url(new LinkClaim(LinkPurpose.Survey, id, score))))]
             : [];
         string? unsubscribe = kind == MailKind.NextProductOffer ? links.Url(new LinkClaim(LinkPurpose.Unsubscribe, id, 0)) : null;
-        DateTimeOffset expires = time.GetUtcNow().AddDays(mailOptions.Value.DownloadLinkDays);
+        DateTimeOffset expires = fileLinkExpires;
         return new JourneyLinks(access, survey, unsubscribe)
         {
             // Every web link in a mail is tracked through /api/go/, so a click on the refund policy is a signal too.
