@@ -40,6 +40,13 @@ public static class SelfHostExtensions
         RouteGroupBuilder api = app.MapGroup("/api");
         api.MapPost("/webhooks/stripe", (HttpRequest request, PaymentDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.StripeAsync(request, client, ct));
+        api.MapPost("/webhooks/toss", (HttpRequest request, PaymentDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.TossAsync(request, client, ct));
+        api.MapPost("/webhooks/paypal", (HttpRequest request, PaymentDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.PayPalAsync(request, client, ct));
+        // Guarded by its own URL secret or basic auth (InboundMail settings), not the admin key: SendGrid calls it.
+        api.MapPost("/webhooks/inbound-email", (HttpRequest request, PaymentDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.InboundEmailAsync(request, client, ct));
         api.MapGet("/survey/{token}", (HttpRequest request, string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.SurveyAsync(request, token, client, ct));
         api.MapPost("/survey/{token}", (HttpRequest request, string token, BuyerDoors doors, DurableTaskClient client, CancellationToken ct) =>
@@ -56,6 +63,10 @@ public static class SelfHostExtensions
         RouteGroupBuilder admin = app.MapGroup("").AddEndpointFilter(RequireAdminKey);
         admin.MapGet("/api/orders/{orderId}", (string orderId, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.OrderAsync(orderId, client, ct));
+        admin.MapPost("/api/orders/expected", (HttpRequest request, PaymentDoors doors, CancellationToken ct) =>
+            doors.ExpectedOrderAsync(request, ct));
+        admin.MapPost("/api/inbound-mail/{mailId}/replay", (string mailId, PaymentDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.ReplayInboundMailAsync(mailId, client, ct));
         admin.MapGet("/api/orders", (HttpRequest request, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.ListOrdersAsync(request, client, ct));
         admin.MapGet("/api/dashboard", (HttpRequest request, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>

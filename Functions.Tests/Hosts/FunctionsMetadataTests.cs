@@ -15,6 +15,11 @@ public sealed class FunctionsMetadataTests
 
     [Theory]
     [InlineData("StripeWebhook", "webhooks/stripe", "post", "Function")]
+    [InlineData("TossWebhook", "webhooks/toss", "post", "Function")]
+    [InlineData("PayPalWebhook", "webhooks/paypal", "post", "Function")]
+    [InlineData("InboundEmail", "webhooks/inbound-email", "post", "Anonymous")]   // guarded by the seller's own ?secret= / basic auth
+    [InlineData("ExpectedOrder", "orders/expected", "post", "Function")]
+    [InlineData("ReplayInboundMail", "inbound-mail/{mailId}/replay", "post", "Function")]
     [InlineData("SurveyReply", "survey/{token}", "get", "Anonymous")]
     [InlineData("SurveyComment", "survey/{token}", "post", "Anonymous")]
     [InlineData("FileDownload", "files/{token}", "get", "Anonymous")]
@@ -43,7 +48,7 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Doors_that_start_or_signal_journeys_get_a_durable_client()
     {
-        foreach (string name in new[] { "StripeWebhook", "SurveyReply", "SurveyComment", "AccessLink", "OrderStatus" })
+        foreach (string name in new[] { "StripeWebhook", "SurveyReply", "SurveyComment", "AccessLink", "OrderStatus", "TossWebhook", "PayPalWebhook", "InboundEmail", "ReplayInboundMail" })
         {
             Assert.Contains(Bindings(name), b => b.GetProperty("type").GetString() == "durableClient");
         }
@@ -81,7 +86,7 @@ public sealed class FunctionsMetadataTests
     [Fact]
     public void Nothing_else_is_exposed()
     {
-        Assert.Equal(30, Functions.Value.Count);
+        Assert.Equal(35, Functions.Value.Count);
     }
 
     private static JsonElement Trigger(string function, string type)

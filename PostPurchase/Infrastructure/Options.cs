@@ -156,6 +156,79 @@ public sealed class CrmOptions
     public string TablePrefix { get; set; } = "";
 }
 
+public sealed class TossOptions
+{
+    public const string Section = "Toss";
+
+    /// <summary>The seller's secret key (test_sk_… / live_sk_…): the webhook is unsigned, so every delivery is re-read with it.</summary>
+    public string? SecretKey { get; set; }
+
+    /// <summary>Toss Payments API base; only changed to point at a local stand-in.</summary>
+    [Url]
+    public string ApiBase { get; set; } = "https://api.tosspayments.com";
+}
+
+public sealed class PayPalOptions
+{
+    public const string Section = "PayPal";
+
+    /// <summary>REST app client id and secret (an OAuth2 client-credentials pair) used to verify webhooks and read orders.</summary>
+    public string? ClientId { get; set; }
+
+    public string? ClientSecret { get; set; }
+
+    /// <summary>The id PayPal shows for the webhook registered on the app; verification fails for any other.</summary>
+    public string? WebhookId { get; set; }
+
+    /// <summary>https://api-m.paypal.com live, https://api-m.sandbox.paypal.com for sandbox, or a local stand-in.</summary>
+    [Url]
+    public string ApiBase { get; set; } = "https://api-m.paypal.com";
+}
+
+/// <summary>What to do with a receipt the buyer or seller forwarded: anyone can type one, so it is only a claim.</summary>
+public enum ForwardedReceiptPolicy
+{
+    /// <summary>Store it and ask the seller on Slack; the seller grants with the replay door.</summary>
+    Ask,
+
+    /// <summary>Start the journey at once, tagged channel:forwarded-email.</summary>
+    AutoGrant,
+}
+
+/// <summary>How a payment provider's notice mail is recognised: regular expressions on the sender address and the decoded subject.</summary>
+public sealed class ReceiptSenderPattern
+{
+    public string From { get; set; } = "";
+
+    public string Subject { get; set; } = "";
+}
+
+public sealed class InboundMailOptions
+{
+    public const string Section = "InboundMail";
+
+    /// <summary>Secret expected as ?secret= in the Inbound Parse destination URL. Empty = this way is off.</summary>
+    public string? Secret { get; set; }
+
+    /// <summary>Basic-auth pair expected on the destination URL (https://user:pass@host/…). Empty = this way is off.</summary>
+    public string? BasicAuthUser { get; set; }
+
+    public string? BasicAuthPassword { get; set; }
+
+    public ForwardedReceiptPolicy ForwardedReceipts { get; set; } = ForwardedReceiptPolicy.Ask;
+
+    /// <summary>
+    /// Provider name (toss, kakaopay, naverpay …) → sender and subject patterns, learned from the seller's real mail.
+    /// The key becomes the purchase's provider, so a notice and that provider's webhook for one payment share a journey.
+    /// </summary>
+    public Dictionary<string, ReceiptSenderPattern> Senders { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["toss"] = new() { From = @"tosspayments|toss\.im", Subject = @"^\s*\[(Toss|토스페이먼츠|토스)\]\s*결제\s*완료" },
+        ["kakaopay"] = new() { From = @"kakaopay|kakao", Subject = @"카카오페이.*(결제|영수증|주문)|\[KakaoPay\]" },
+        ["naverpay"] = new() { From = @"naverpay|navercorp|naver\.com", Subject = @"\[네이버\s*페이\].*(주문|결제)" },
+    };
+}
+
 public sealed class ReconciliationOptions
 {
     public const string Section = "Reconciliation";

@@ -43,6 +43,9 @@ public static class ServiceCollectionExtensions
         }
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
         services.AddOptions<CrmOptions>().BindConfiguration(CrmOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TossOptions>().BindConfiguration(TossOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PayPalOptions>().BindConfiguration(PayPalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<InboundMailOptions>().BindConfiguration(InboundMailOptions.Section);
 
         // "CrmTables" = "UseDevelopmentStorage=true" locally, or { endpoint, credential, clientId } in Azure.
         services.AddAzureClients(clients =>
@@ -90,6 +93,14 @@ public static class ServiceCollectionExtensions
         }
 
         services.AddSingleton<StripeWebhookHandler>();
+        // Toss and PayPal look-ups: no in-request retries, the providers redeliver the webhook when the door answers 5xx.
+        services.AddHttpClient(TossWebhookHandler.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(15));
+        services.AddHttpClient(PayPalWebhookHandler.HttpClientName, http => http.Timeout = TimeSpan.FromSeconds(15));
+        services.AddSingleton<SellerNotices>();
+        services.AddSingleton<TossWebhookHandler>();
+        services.AddSingleton<PayPalWebhookHandler>();
+        services.AddSingleton<ReceiptParser>();
+        services.AddSingleton<InboundMailHandler>();
         services.AddSingleton<JourneyStarter>();
         services.AddSingleton<RefundRecorder>();
         services.AddSingleton<PaymentDoors>();

@@ -21,7 +21,7 @@ public enum StartOutcome
 /// The instance id is the dedupe key; an insert-only claim row in Table Storage closes the race between
 /// simultaneous deliveries, and a claim whose journey never appeared (the process died in between) is retried.
 /// </summary>
-public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<JourneyOptions> options, TimeProvider time, ILogger<JourneyStarter> logger)
+public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<JourneyOptions> options, TimeProvider time, ILogger<JourneyStarter> logger, Catalog catalog)
 {
     private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(2);
 
@@ -31,6 +31,15 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         if (!await crm.TryClaimAsync(id, cancellationToken) && !await this.IsStaleClaimAsync(client, id, cancellationToken))
         {
             LogDuplicate(logger, id);
+            return StartOutcome.AlreadyReceived;
+        }
+
+        if (await this.MergedIntoAsync(id, purchase, cancellationToken) is { } canonical)
+        {
+            // The same sale already has a journey through another source (webhook vs notice mail): one buyer, one journey.
+            await crm.SetAliasAsync(id, canonical, cancellationToken);
+            await crm.MarkStepAsync(canonical, $"also-seen:{id}", "merged", purchase.Channel, cancellationToken);
+            LogMerged(logger, id, canonical);
             return StartOutcome.AlreadyReceived;
         }
 
@@ -88,6 +97,27 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         };
     }
 
+    /// <summary>
+    /// Claims the purchase's cross-source match keys (insert-only); the journey of another source that owns one of them,
+    /// or null when this purchase is the first sighting of its sale.
+    /// </summary>
+    private async Task<string?> MergedIntoAsync(string id, Purchase purchase, CancellationToken cancellationToken)
+    {
+        string source = PurchaseMatch.SourceOf(purchase);
+        foreach (string key in PurchaseMatch.KeysFor(purchase, catalog))
+        {
+            (string owner, string ownerSource) = await crm.ClaimMatchAsync(key, id, source, cancellationToken);
+
+            // One source never reports one sale under two ids: the same source means two sales that look alike.
+            if (owner != id && ownerSource != source)
+            {
+                return owner;
+            }
+        }
+
+        return null;
+    }
+
     private async Task<bool> IsStaleClaimAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
         if (await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken) is not null)
@@ -111,6 +141,9 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Journey {InstanceId}: already received, nothing started")]
     private static partial void LogDuplicate(ILogger logger, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Payment {InstanceId} is a sale already on journey {Canonical}; nothing started")]
+    private static partial void LogMerged(ILogger logger, string instanceId, string canonical);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Journey {InstanceId} started for a {Provider} payment")]
     private static partial void LogStarted(ILogger logger, string instanceId, string provider);

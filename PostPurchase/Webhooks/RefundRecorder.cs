@@ -17,7 +17,10 @@ public sealed partial class RefundRecorder(CustomerRepository crm, ILogger<Refun
 
     public async Task RecordAsync(DurableTaskClient client, Refund refund, CancellationToken cancellationToken)
     {
-        string id = JourneyIds.For(refund.Provider, refund.PaymentId);
+        string paymentJourney = JourneyIds.For(refund.Provider, refund.PaymentId);
+
+        // A payment merged into another source's journey (same sale) is refunded on that journey.
+        string id = await crm.GetAliasAsync(paymentJourney, cancellationToken) ?? paymentJourney;
         await crm.TryClaimAsync(id, cancellationToken);
         await crm.MarkStepAsync(id, Step, "refunded", refund.Amount.ToString(), cancellationToken);
         await crm.SetStatusAsync(id, OrderStatus.Refunded, cancellationToken);
