@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Configuration.Memory;
 using PostPurchase.Infrastructure;
 using PostPurchase.SelfHost.Demo;
@@ -7,7 +8,8 @@ namespace PostPurchase.SelfHost;
 /// <summary>Builds the self-hosted app; the end-to-end tests build the same app on a free port.</summary>
 public static class SelfHostApp
 {
-    public static WebApplication Build(string[] args, bool demo = false, IDictionary<string, string?>? overrides = null)
+    /// <param name="tasks">Replaces the journey's registration; only the upgrade test passes one (to run an older orchestrator).</param>
+    public static WebApplication Build(string[] args, bool demo = false, IDictionary<string, string?>? overrides = null, Action<DurableTaskRegistry>? tasks = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
         if (demo)
@@ -27,7 +29,7 @@ public static class SelfHostApp
         builder.Logging.AddFilter("Grpc", LogLevel.Warning).AddFilter("Microsoft.DurableTask.Sidecar", LogLevel.Warning).AddFilter("DurableTask", LogLevel.Warning).AddFilter("Azure.Core", LogLevel.Warning);
         builder.Services.AddPostPurchase(builder.Configuration);
         builder.AddPostPurchaseTelemetry();
-        builder.Services.AddSelfHostedJourneys(builder.Configuration);
+        builder.Services.AddSelfHostedJourneys(builder.Configuration, tasks);
         if (demo)
         {
             builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section);

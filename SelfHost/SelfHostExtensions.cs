@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace PostPurchase.SelfHost;
 
 public static class SelfHostExtensions
 {
-    public static IServiceCollection AddSelfHostedJourneys(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddSelfHostedJourneys(this IServiceCollection services, IConfiguration configuration, Action<DurableTaskRegistry>? tasks = null)
     {
         services.AddOptions<DurableOptions>().Bind(configuration.GetSection(DurableOptions.Section));
         services.AddSingleton<DurableSidecar>();
@@ -18,7 +19,7 @@ public static class SelfHostExtensions
         services.AddHostedService(sp => sp.GetRequiredService<DurableSidecar>());
         services.AddDurableTaskWorker(worker =>
         {
-            worker.AddTasks(tasks => tasks.AddPostPurchaseJourney());
+            worker.AddTasks(tasks ?? (registry => registry.AddPostPurchaseJourney()));
             worker.UseGrpc();
         });
         services.AddOptions<Microsoft.DurableTask.Worker.Grpc.GrpcDurableTaskWorkerOptions>(Options.DefaultName)

@@ -35,13 +35,14 @@ public sealed class SelfHostDriver : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public string OutboxPath => Path.Combine(this.folder, "outbox");
+    /// <summary>Where this app writes mail (a test may point two apps at one outbox through the settings).</summary>
+    public string OutboxPath { get; private init; } = "";
 
-    public string SlackSinkPath => Path.Combine(this.folder, "slack.jsonl");
+    public string SlackSinkPath { get; private init; } = "";
 
     public static async Task<SelfHostDriver> StartAsync(
         AzuriteFixture azurite, string backend = "AzureStorage", double dayLengthSeconds = 0.5, IDictionary<string, string?>? extra = null,
-        ILoggerProvider? logs = null)
+        ILoggerProvider? logs = null, Action<Microsoft.DurableTask.DurableTaskRegistry>? tasks = null)
     {
         string unique = Guid.NewGuid().ToString("N")[..10];
         string folder = Path.Combine(Path.GetTempPath(), $"postpurchase-e2e-{unique}");
@@ -69,7 +70,7 @@ public sealed class SelfHostDriver : IAsyncDisposable
             settings[key] = value;
         }
 
-        WebApplication app = SelfHostApp.Build([], overrides: settings);
+        WebApplication app = SelfHostApp.Build([], overrides: settings, tasks: tasks);
         if (logs is not null)
         {
             // Added to the built factory, so the test sees every log line the app writes (the reliability suite checks them for personal data).
@@ -80,7 +81,12 @@ public sealed class SelfHostDriver : IAsyncDisposable
         string baseUrl = app.Urls.First();
         HttpClient http = new(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(baseUrl) };
         http.DefaultRequestHeaders.Add("x-admin-key", AdminKey);
-        return new SelfHostDriver(app, folder, http) { TablePrefix = $"e2e{unique}" };
+        return new SelfHostDriver(app, folder, http)
+        {
+            TablePrefix = settings["Crm:TablePrefix"]!,
+            OutboxPath = settings["SendGrid:OutboxPath"]!,
+            SlackSinkPath = settings["Slack:SinkPath"]!,
+        };
     }
 
     /// <summary>The prefix of this host's CRM tables, so a test can read what was (or was not) written.</summary>

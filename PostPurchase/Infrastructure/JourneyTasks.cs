@@ -15,6 +15,12 @@ public static class JourneyTasks
     public static DurableTaskRegistry AddPostPurchaseJourney(this DurableTaskRegistry registry)
     {
         PostPurchaseJourney.Register(registry);
+        return registry.AddPostPurchaseActivities();
+    }
+
+    /// <summary>The activities alone, for a worker that brings its own orchestrator (the upgrade test runs an older one).</summary>
+    public static DurableTaskRegistry AddPostPurchaseActivities(this DurableTaskRegistry registry)
+    {
         Add<RecordPurchase, JourneyInput, PurchaseRecorded>(registry, (a, input, ct) => a.RunAsync(input, ct));
         Add<SendWelcomeEmail, JourneyInput, bool>(registry, (a, input, ct) => a.RunAsync(input, ct));
         Add<SendReviewRequest, JourneyInput, bool>(registry, (a, input, ct) => a.RunAsync(input, ct));
