@@ -87,7 +87,9 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
     [Fact]
     public async Task A_high_score_gets_the_offer_with_an_unsubscribe_link_and_no_reminder_once_the_content_was_opened()
     {
-        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 1);
+        // A far closing day: the click after day 7 must not race the no-reply close when the whole suite loads the machine.
+        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 1,
+            extra: new Dictionary<string, string?> { ["Journey:CloseAfterDays"] = "60" });
         (byte[] body, string id) = WithNewPaymentIntent(Sample(KrwSample));
 
         await host.PostStripeAsync(body);

@@ -15,7 +15,7 @@ namespace PostPurchase.Tests.Reliability;
 public sealed partial class AdminSecurityTests(AzuriteFixture azurite)
 {
     private const string SigningKey = "end-to-end-link-signing-key-0000000000000";
-    private static readonly string[] PublicPrefixes = ["/api/webhooks/", "/api/survey/", "/api/go/", "/api/unsubscribe/"];
+    private static readonly string[] PublicPrefixes = ["/api/webhooks/", "/api/survey/", "/api/go/", "/api/unsubscribe/", "/api/files/"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
