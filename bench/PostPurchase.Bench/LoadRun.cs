@@ -140,6 +140,7 @@ internal static class LoadRun
         long start = Stopwatch.GetTimestamp();
         List<string> ids = await SendAsync(client, payments, tag, count, null);
         double sendSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        Console.WriteLine($"  {count} sent in {sendSeconds:0} s; waiting for every welcome mail");
         int welcomed = await WaitForWelcomesAsync(sendGrid, ids, TimeSpan.FromSeconds(3 * daySeconds * 0.9 - sendSeconds));
         double asleepAfter = Stopwatch.GetElapsedTime(start).TotalSeconds;
         await Task.Delay(10_000);   // settle: queues drained, nothing in flight
@@ -165,7 +166,7 @@ internal static class LoadRun
 
     private static async Task<List<string>> SendAsync(LoadClient client, Payments payments, string run, int count, Dictionary<string, long>? sentAt)
     {
-        (byte[] Body, string Signature, string Id)[] prepared = [.. Enumerable.Range(0, count).Select(n => payments.Next(run, n))];
+        string[] ids = new string[count];
         long[] sent = new long[count];
         int next = -1;
         int failed = 0;
@@ -174,7 +175,9 @@ internal static class LoadRun
             int n;
             while ((n = Interlocked.Increment(ref next)) < count)
             {
-                (bool Ok, long SentTimestamp, double LatencyMs) result = await client.PostPaymentAsync(prepared[n].Body, prepared[n].Signature, CancellationToken.None);
+                // Signed as it is sent: a long run must not age its signatures past the 300 s tolerance.
+                (byte[] body, string signature, ids[n]) = payments.Next(run, n);
+                (bool Ok, long SentTimestamp, double LatencyMs) result = await client.PostPaymentAsync(body, signature, CancellationToken.None);
                 sent[n] = result.SentTimestamp;
                 if (!result.Ok)
                 {
@@ -189,10 +192,10 @@ internal static class LoadRun
 
         for (int i = 0; i < count && sentAt is not null; i++)
         {
-            sentAt[prepared[i].Id] = sent[i];
+            sentAt[ids[i]] = sent[i];
         }
 
-        return [.. prepared.Select(p => p.Id)];
+        return [.. ids];
     }
 
     private static async Task<int> WaitForWelcomesAsync(FakeSendGrid sendGrid, List<string> ids, TimeSpan timeout)

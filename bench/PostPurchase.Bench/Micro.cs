@@ -38,6 +38,8 @@ public class HotPaths
     private StripeWebhookHandler handler = null!;
     private MailComposer composer = null!;
     private JourneyMail welcome = null!;
+    private byte[] receipt = [];
+    private ReceiptParser receipts = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -64,7 +66,19 @@ public class HotPaths
             [],
             null);
         this.welcome = new JourneyMail(MailKind.Welcome, id + ":welcome", purchase, product, catalog.Seller, journeyLinks);
+
+        // A Toss payment-complete receipt as SendGrid Inbound Parse delivers it in raw mode (the whole MIME message).
+        this.receipt = File.ReadAllBytes(Path.Combine(root, "Functions.Tests", "Fixtures", "samples", "email-toss-payment-complete.eml"));
+        this.receipts = new ReceiptParser(Options.Create(new InboundMailOptions()));
+        if (!this.ParseReceiptMail().IsReceipt)
+        {
+            throw new InvalidOperationException("the receipt sample was not read as a receipt");
+        }
     }
+
+    /// <summary>A receipt e-mail: MIME decode (per-part charsets) and the receipt patterns (order number, amount, buyer).</summary>
+    [Benchmark]
+    public ReceiptReading ParseReceiptMail() => this.receipts.Read(InboundMailReader.FromMime(this.receipt));
 
     /// <summary>The webhook's CPU work: HMAC over the raw bytes, Stripe.net's event parse, the Purchase.</summary>
     [Benchmark]
