@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using PostPurchase.Crm;
 using PostPurchase.Http;
 using PostPurchase.Tests.Fixtures;
@@ -91,11 +92,18 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         await host.PostStripeAsync(body);
         await host.WaitForMailAsync(id, "welcome");
 
+        using HttpResponseMessage expected = await host.Http.PostAsJsonAsync("/api/orders/expected",
+            new { orderId = "ord_toss_erase", buyerEmail = "minji.kim@example.com", buyerName = "김민지", sku = "notion-automation-pack-v2" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, expected.StatusCode);
+        CustomerRepository crm = host.Services.GetRequiredService<CustomerRepository>();
+        Assert.NotNull(await crm.GetExpectedOrderAsync("ord_toss_erase", Ct));
+
         using HttpResponseMessage erased = await host.Http.DeleteAsync("/api/customers/minji.kim@example.com", Ct);
         using HttpResponseMessage redelivered = await host.PostStripeAsync(body);
 
         Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
         Assert.Null(await host.GetOrderAsync(id));
+        Assert.Null(await crm.GetExpectedOrderAsync("ord_toss_erase", Ct));
         Assert.Equal("already received", (await redelivered.Content.ReadFromJsonAsync<DoorAnswer>(Ct))!.Status);
         await Task.Delay(1500, Ct);
         Assert.Null(await host.GetOrderAsync(id));

@@ -142,6 +142,7 @@ public sealed partial class CustomerRepository
             await this.orders.UpsertEntityAsync(new TableEntity(partition, ErasedRow) { ["ErasedAt"] = time.GetUtcNow() }, TableUpdateMode.Replace, cancellationToken);
         }
 
+        await this.ErasePaymentSourcesAsync(email, instanceIds, cancellationToken);
         await this.customers.UpsertEntityAsync(new TableEntity(TombstonePartition, HashEmail(email))
         {
             ["ErasedAt"] = time.GetUtcNow(),
@@ -149,6 +150,36 @@ public sealed partial class CustomerRepository
         }, TableUpdateMode.Replace, cancellationToken);
         await this.customers.DeleteEntityAsync(CustomerPartition, CustomerRowFor(email), ETag.All, cancellationToken);
         return instanceIds;
+    }
+
+    /// <summary>The seller's expected-order records for this buyer and the stored receipt mails of their orders hold their details too.</summary>
+    private async Task ErasePaymentSourcesAsync(string email, IReadOnlyList<string> instanceIds, CancellationToken cancellationToken)
+    {
+        await this.EnsureSourcesAsync(cancellationToken);
+        List<string> partitions = [];
+        await foreach (TableEntity row in this.sources.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"BuyerEmail eq {email.Trim()}"), select: ["PartitionKey"], cancellationToken: cancellationToken))
+        {
+            partitions.Add(row.PartitionKey);
+        }
+
+        foreach (string instanceId in instanceIds)
+        {
+            await foreach (TableEntity row in this.sources.QueryAsync<TableEntity>(
+                TableClient.CreateQueryFilter($"InstanceId eq {instanceId} and RowKey eq {"mail"}"), select: ["PartitionKey"], cancellationToken: cancellationToken))
+            {
+                partitions.Add(row.PartitionKey);
+            }
+        }
+
+        foreach (string partition in partitions.Distinct(StringComparer.Ordinal))
+        {
+            await foreach (TableEntity row in this.sources.QueryAsync<TableEntity>(
+                TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+            {
+                await this.sources.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, cancellationToken);
+            }
+        }
     }
 
     /// <summary>True when the order was erased at the buyer's request: nothing may recreate it.</summary>

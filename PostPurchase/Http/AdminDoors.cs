@@ -158,9 +158,14 @@ public sealed partial class AdminDoors(
 
         foreach (string id in journeys)
         {
-            await StopAsync(client, id, "buyer data erased", cancellationToken);
-            // The journey's history holds the buyer's details too.
-            await client.PurgeInstanceAsync(id, cancellationToken);
+            if (await StopAsync(client, id, "buyer data erased", cancellationToken))
+            {
+                // Purge only once the termination is written, or the engine would write the history back. The history holds the buyer's details too.
+                using CancellationTokenSource terminated = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                terminated.CancelAfter(TimeSpan.FromSeconds(30));
+                await client.WaitForInstanceCompletionAsync(id, terminated.Token);
+                await client.PurgeInstanceAsync(id, cancellationToken);
+            }
         }
 
         LogErased(logger, journeys.Count);
