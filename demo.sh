@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole post-purchase journey locally on the bundled Stripe samples, in about a minute:
+# Runs the whole post-purchase journey locally on the bundled Stripe samples (about 30 s once built):
 # installs and starts a private Azurite (in memory, ports 20000-20002), starts the app (SelfHost on
 # http://localhost:7071) with one day compressed to four seconds, sends the two Checkout samples signed
 # with the local secret, and prints each journey's timeline. Buyer clicks come from a scripted buyer.

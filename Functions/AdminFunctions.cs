@@ -47,7 +47,7 @@ public sealed class AdminFunctions(AdminDoors doors)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "orders/{orderId}/rerun")] HttpRequest request,
         string orderId,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken) => doors.RerunAsync(orderId, request.Query["reason"], client, cancellationToken);
+        CancellationToken cancellationToken) => doors.RerunAsync(orderId, request.Query["reason"], request.Query["buyerEmail"], client, cancellationToken);
 
     [Function("ListCustomers")]
     public Task<IResult> ListCustomersAsync(

@@ -76,8 +76,8 @@ public static class SelfHostExtensions
             doors.ResendAsync(orderId, step, reason, client, ct));
         admin.MapPost("/api/orders/{orderId}/cancel", (string orderId, string? reason, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
             doors.CancelAsync(orderId, reason, client, ct));
-        admin.MapPost("/api/orders/{orderId}/rerun", (string orderId, string? reason, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
-            doors.RerunAsync(orderId, reason, client, ct));
+        admin.MapPost("/api/orders/{orderId}/rerun", (string orderId, string? reason, string? buyerEmail, AdminDoors doors, DurableTaskClient client, CancellationToken ct) =>
+            doors.RerunAsync(orderId, reason, buyerEmail, client, ct));
         admin.MapGet("/api/customers", (HttpRequest request, AdminDoors doors, CancellationToken ct) =>
             doors.ListCustomersAsync(request, ct));
         admin.MapPost("/api/customers/{email}/tags", (string email, HttpRequest request, AdminDoors doors, CancellationToken ct) =>

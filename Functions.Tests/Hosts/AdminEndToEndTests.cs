@@ -177,6 +177,25 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         Assert.Contains("role=\"alert\"", await badDate.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_order_without_a_buyer_address_is_fixed_by_a_rerun_with_the_address_the_seller_found()
+    {
+        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 60);
+        (byte[] body, string id) = Fresh("stripe-checkout.session.completed-krw.json");
+        body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("\"email\": \"minji.kim@example.com\"", "\"email\": \"minji.kim@example.com, x@example.com\"", StringComparison.Ordinal));
+        await host.PostStripeAsync(body);
+        OrderView review = await host.WaitForCompletionAsync(id);
+        Assert.Equal("needs-buyer-email", review.Crm!.Status);
+        Assert.Contains($"/api/orders/{id}/rerun", Assert.Single(host.SlackLines()), StringComparison.Ordinal);
+
+        using HttpResponseMessage badAddress = await host.Http.PostAsync($"/api/orders/{id}/rerun?reason=found+it&buyerEmail=nope", null, Ct);
+        using HttpResponseMessage rerun = await host.Http.PostAsync($"/api/orders/{id}/rerun?reason=buyer+replied+by+phone&buyerEmail=minji.kim@example.com", null, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, badAddress.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, rerun.StatusCode);
+        Assert.Equal("minji.kim@example.com", (await host.WaitForMailAsync(id, "welcome")).To.Mailboxes.Single().Address);
+    }
+
     [Theory]
     [InlineData("GET", "/api/dashboard")]
     [InlineData("GET", "/api/orders")]

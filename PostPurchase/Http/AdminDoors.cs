@@ -8,6 +8,7 @@ using PostPurchase.Activities;
 using PostPurchase.Crm;
 using PostPurchase.Journey;
 using PostPurchase.Mail;
+using PostPurchase.Purchases;
 using PostPurchase.Webhooks;
 
 namespace PostPurchase.Http;
@@ -217,11 +218,16 @@ public sealed partial class AdminDoors(
     }
 
     /// <summary>POST /api/orders/{orderId}/rerun?reason=: starts the journey again from the start; only ever on purpose.</summary>
-    public async Task<IResult> RerunAsync(string orderId, string? reason, DurableTaskClient client, CancellationToken cancellationToken)
+    public async Task<IResult> RerunAsync(string orderId, string? reason, string? buyerEmail, DurableTaskClient client, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > 500)
         {
             return Results.BadRequest(new DoorAnswer("rejected", "a reason (1-500 characters) is required"));
+        }
+
+        if (buyerEmail is not null && !BuyerEmail.IsDeliverable(buyerEmail))
+        {
+            return Results.BadRequest(new DoorAnswer("rejected", "buyerEmail must be one plain e-mail address"));
         }
 
         if (await client.GetInstanceAsync(orderId, getInputsAndOutputs: true, cancellationToken) is not { } journey
@@ -235,6 +241,12 @@ public sealed partial class AdminDoors(
         await client.PurgeInstanceAsync(orderId, cancellationToken);
         await crm.ForgetStepsAsync(orderId, cancellationToken);
         await crm.MarkStepAsync(orderId, "rerun-requested", "requested", reason, cancellationToken);
+        // The seller may supply the address the payment lacked; it replaces the empty one for this run.
+        if (buyerEmail is not null)
+        {
+            input = input with { Purchase = input.Purchase with { Buyer = input.Purchase.Buyer with { Email = buyerEmail.Trim() } } };
+        }
+
         await starter.RestartAsync(client, input, cancellationToken);
         return Results.Accepted($"/api/orders/{orderId}", new DoorAnswer("restarted", null));
     }

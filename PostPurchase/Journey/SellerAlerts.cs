@@ -9,8 +9,10 @@ public static class SellerAlerts
     public static SlackAlert NeedsReview(JourneyInput input, PurchaseRecorded recorded)
     {
         string why = !recorded.ProductKnown
-            ? "The product is not in the catalog, so no welcome mail was sent. Add it to catalog.json or fix the product on the order, then resend."
-            : "The payment carries no buyer e-mail, so no welcome mail was sent. Find the buyer's address and resend.";
+            ? "The product is not in the catalog, so no welcome mail was sent. Add it to catalog.json, restart the app, then re-run the order: " +
+              $"POST /api/orders/{input.InstanceId}/rerun?reason=…"
+            : "The payment carries no usable buyer e-mail, so no welcome mail was sent. Find the buyer's address, then re-run the order with it: " +
+              $"POST /api/orders/{input.InstanceId}/rerun?reason=…&buyerEmail=…";
         return new SlackAlert($"{input.InstanceId}:alert-needs-review", $"Order needs review: {why}", Fields(input));
     }
 

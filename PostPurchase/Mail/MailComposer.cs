@@ -184,13 +184,19 @@ public sealed class MailComposer
                 mail.Seller.Address ?? ""));
     }
 
-    /// <summary>"2025년 3월 14일 21:07" or "March 14, 2025 9:07 PM", in the buyer's time zone (UTC when it is unknown).</summary>
+    /// <summary>"2025년 3월 14일 21:07" or "March 14, 2025 9:07 PM (UTC+09:00)", in the buyer's time zone (UTC when it is unknown).</summary>
     internal static string FormatPaidAt(DateTimeOffset paidAt, string? timeZone, bool korean)
     {
         bool known = TimeZoneInfo.TryFindSystemTimeZoneById(string.IsNullOrWhiteSpace(timeZone) ? "UTC" : timeZone, out TimeZoneInfo? zone);
         DateTimeOffset local = TimeZoneInfo.ConvertTime(paidAt, known ? zone! : TimeZoneInfo.Utc);
         string text = local.ToString(korean ? "yyyy년 M월 d일 HH:mm" : "MMMM d, yyyy h:mm tt", CultureInfo.InvariantCulture);
-        return known ? text : text + " (UTC)";
+        // Korean buyers in Korea read Korean time without a label; everyone else is told which clock it is.
+        if (korean && known && zone!.Id == "Asia/Seoul")
+        {
+            return text;
+        }
+
+        return local.Offset == TimeSpan.Zero ? text + " (UTC)" : text + local.ToString(" '(UTC'zzz')'", CultureInfo.InvariantCulture);
     }
 
     private static string ScoreLabel(int score, bool korean) => (score, korean) switch
