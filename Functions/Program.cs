@@ -1,4 +1,5 @@
 using System.Text;
+using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
@@ -20,7 +21,8 @@ IOpenTelemetryBuilder otel = builder.Services.AddOpenTelemetry()
     .WithMetrics(metrics => metrics.AddMeter(Telemetry.Name));
 if (!string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
 {
-    otel.UseAzureMonitorExporter();
+    // Application Insights takes only Entra-authenticated telemetry (local auth is off): the app's managed identity signs it.
+    otel.UseAzureMonitorExporter(o => o.Credential = new DefaultAzureCredential());
 }
 
 builder.Services.AddPostPurchase(builder.Configuration);

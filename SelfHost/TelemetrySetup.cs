@@ -40,7 +40,7 @@ public static class TelemetrySetup
             });
         if (azure)
         {
-            otel.UseAzureMonitorExporter();
+            otel.UseAzureMonitorExporter(o => o.Credential = new Azure.Identity.DefaultAzureCredential());
         }
 
         return builder;

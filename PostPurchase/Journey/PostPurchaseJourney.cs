@@ -44,7 +44,19 @@ public static partial class PostPurchaseJourney
         Task<bool> opened = context.WaitForExternalEvent<bool>(JourneyEvents.ContentOpened);
 
         context.SetCustomStatus(JourneyStages.Recorded);
-        PurchaseRecorded recorded = await context.CallActivityAsync<PurchaseRecorded>(nameof(RecordPurchase), input, retry);
+        PurchaseRecorded recorded;
+        try
+        {
+            recorded = await context.CallActivityAsync<PurchaseRecorded>(nameof(RecordPurchase), input, retry);
+        }
+        catch (TaskFailedException failure)
+        {
+            // The CRM could not take the order even after retries: the seller must hear of a paid order nobody welcomed.
+            context.SetCustomStatus(JourneyStages.NeedsReview);
+            await AlertAsync(context, retry, SellerAlerts.StepFailed(input, nameof(RecordPurchase), failure.FailureDetails.ErrorType));
+            return JourneyOutcome.NeedsReview;
+        }
+
         if (!recorded.ProductKnown || !recorded.HasBuyerEmail)
         {
             // No welcome mail with wrong links or to nobody: the seller fixes the order by hand.

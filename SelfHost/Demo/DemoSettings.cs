@@ -10,6 +10,8 @@ public static class DemoSettings
     public static readonly Dictionary<string, string?> Values = new()
     {
         ["Journey:DayLength"] = "00:00:04",
+        // The buyers' clock starts at 13:00 in Seoul, so the send windows (09:00–20:00, offers 08:00–21:00) act the same every run.
+        ["Journey:WallClockStart"] = "2025-03-14T13:00:00+09:00",
         ["Stripe:WebhookSecret"] = "whsec_local_demo_secret_not_for_production",
         ["Links:SigningKey"] = "local-demo-link-signing-key-not-for-production-000",
         ["Links:BaseUrl"] = "http://localhost:7071",
