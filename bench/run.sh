@@ -10,16 +10,18 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 [ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund --loglevel=error
 
-# A private in-memory Azurite on its own ports (20000-20002), so test runs sharing the default Azurite cannot skew the figures.
+# A private in-memory Azurite on its own ports (20000-20002, or BENCH_AZURITE_PORT..+2), so test runs sharing the
+# default Azurite cannot skew the figures.
+p="${BENCH_AZURITE_PORT:-20000}"
 workdir=$(mktemp -d)
 (cd "$workdir" && exec node "$OLDPWD/node_modules/azurite/dist/src/azurite.js" --silent --inMemoryPersistence --disableTelemetry \
-    --blobHost 127.0.0.1 --blobPort 20000 --queueHost 127.0.0.1 --queuePort 20001 --tableHost 127.0.0.1 --tablePort 20002 \
+    --blobHost 127.0.0.1 --blobPort "$p" --queueHost 127.0.0.1 --queuePort $((p + 1)) --tableHost 127.0.0.1 --tablePort $((p + 2)) \
     --skipApiVersionCheck --loose) &
 azurite_pid=$!
 trap 'kill "$azurite_pid" 2>/dev/null || true; rm -rf "$workdir"' EXIT
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/20002) 2>/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$((p + 2))) 2>/dev/null && break; sleep 0.2; done
 key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="   # Azurite's well-known dev key
-export BENCH_STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:20000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:20001/devstoreaccount1;TableEndpoint=http://127.0.0.1:20002/devstoreaccount1;"
+export BENCH_STORAGE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$p/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$((p + 1))/devstoreaccount1;TableEndpoint=http://127.0.0.1:$((p + 2))/devstoreaccount1;"
 
 dotnet build bench/PostPurchase.Bench/PostPurchase.Bench.csproj -c Release -v quiet -nologo
 bench=bench/PostPurchase.Bench/bin/Release/net10.0/PostPurchase.Bench.dll
