@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Fluid;
+using PostPurchase.BuyerActions;
 using PostPurchase.Purchases;
 
 namespace PostPurchase.Mail;
@@ -174,7 +175,7 @@ public sealed class MailComposer
             HasPdfLink: pdfAsLink,
             PdfDownloadUrl: pdfAsLink ? mail.Links.PdfDownloadUrl! : "",
             PdfLinkExpires: pdfAsLink && mail.Links.PdfLinkExpiresAt is { } expires ? FormatPaidAt(expires, purchase.Buyer.TimeZone, korean) : "",
-            SurveyLinks: [.. mail.Links.SurveyLinks.OrderBy(s => s.Score).Select(s => new ScoreModel(s.Score, ScoreLabel(s.Score, korean), s.Url))],
+            SurveyLinks: [.. mail.Links.SurveyLinks.OrderBy(s => s.Score).Select(s => new ScoreModel(s.Score, BuyerPages.ScoreLabel(s.Score, korean), s.Url))],
             Offer: offer,
             UnsubscribeUrl: unsubscribeUrl,
             Seller: new SellerModel(
@@ -198,21 +199,6 @@ public sealed class MailComposer
 
         return local.Offset == TimeSpan.Zero ? text + " (UTC)" : text + local.ToString(" '(UTC'zzz')'", CultureInfo.InvariantCulture);
     }
-
-    private static string ScoreLabel(int score, bool korean) => (score, korean) switch
-    {
-        (1, true) => "매우 불만족",
-        (2, true) => "불만족",
-        (3, true) => "보통",
-        (4, true) => "만족",
-        (5, true) => "매우 만족",
-        (1, false) => "Very dissatisfied",
-        (2, false) => "Dissatisfied",
-        (3, false) => "Neutral",
-        (4, false) => "Satisfied",
-        (5, false) => "Very satisfied",
-        _ => "",
-    };
 
     private static TemplateOptions NewOptions(bool strict) => new TemplateOptionsBuilder()
         .WithModelNamesComparer(StringComparers.SnakeCase)   // {{ product_name }} reads ProductName
