@@ -127,7 +127,7 @@ public sealed class PaymentSourcesEndToEndTests(AzuriteFixture azurite) : IAsync
 
         OrderView done = await host.WaitForCompletionAsync(TossJourney);
         Assert.Equal("needs-buyer-email", done.Crm!.Status);
-        Assert.Contains("no buyer e-mail", Assert.Single(host.SlackLines()), StringComparison.Ordinal);
+        Assert.Contains("no usable buyer e-mail", Assert.Single(host.SlackLines()), StringComparison.Ordinal);
         Assert.Empty(host.Mails(TossJourney, "welcome"));
     }
 
@@ -183,7 +183,7 @@ public sealed class PaymentSourcesEndToEndTests(AzuriteFixture azurite) : IAsync
         OrderView done = await host.WaitForCompletionAsync(journey);
         Assert.Equal(("needs-buyer-email", "김*지"), (done.Crm!.Status, done.Crm.BuyerName));
         Assert.Null(done.Crm.BuyerEmail);
-        Assert.Contains("no buyer e-mail", Assert.Single(host.SlackLines()), StringComparison.Ordinal);
+        Assert.Contains("no usable buyer e-mail", Assert.Single(host.SlackLines()), StringComparison.Ordinal);
         Assert.Empty(host.Mails(journey, "welcome"));
     }
 
