@@ -9,7 +9,7 @@ using PostPurchase.Webhooks;
 namespace PostPurchase.Functions;
 
 /// <summary>Starts journeys for paid orders whose webhook never arrived: on a timer, and on demand for the seller.</summary>
-public sealed class ReconciliationFunctions(StripeReconciler reconciler, AdminDoors doors, IOptions<ReconciliationOptions> options)
+public sealed class ReconciliationFunctions(PaymentReconciler reconciler, AdminDoors doors, IOptions<ReconciliationOptions> options)
 {
     [Function("ReconcilePayments")]
     public Task ReconcileAsync(

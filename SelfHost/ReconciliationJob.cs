@@ -7,13 +7,13 @@ namespace PostPurchase.SelfHost;
 
 /// <summary>SelfHost's counterpart of the Functions timer: every interval, start journeys for paid orders whose webhook never came.</summary>
 public sealed partial class ReconciliationJob(
-    StripeReconciler reconciler, DurableTaskClient client, IOptions<ReconciliationOptions> options, IOptions<StripeOptions> stripe, ILogger<ReconciliationJob> logger)
+    PaymentReconciler reconciler, DurableTaskClient client, IOptions<ReconciliationOptions> options, ILogger<ReconciliationJob> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         ReconciliationOptions o = options.Value;
-        if (!o.Enabled || string.IsNullOrWhiteSpace(stripe.Value.ApiKey))
+        if (!o.Enabled || !reconciler.IsConfigured)
         {
             return;   // nothing to list without a key
         }
@@ -26,7 +26,7 @@ public sealed partial class ReconciliationJob(
                 ReconcileReport report = await reconciler.ReconcileAsync(client, o.Lookback, stoppingToken);
                 LogRun(logger, report.Listed, report.Started);
             }
-            catch (Exception ex) when (ex is HttpRequestException or Stripe.StripeException or Azure.RequestFailedException)
+            catch (Exception ex) when (ex is HttpRequestException or Stripe.StripeException or Azure.RequestFailedException or System.Text.Json.JsonException)
             {
                 // The next tick tries again; a provider outage must not stop the job.
                 LogFailed(logger, ex.GetType().Name);

@@ -55,6 +55,49 @@ public sealed class ReconciliationEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_Toss_payment_whose_webhook_never_came_is_found_in_the_ledger_and_gets_one_journey()
+    {
+        const string paid = "tviva20250314210705Ab3dE";
+        const string tooOld = "tviva20250310090000Old01";
+        string samples = Path.Combine(AppContext.BaseDirectory, "Fixtures", "samples");
+        byte[] payment = await File.ReadAllBytesAsync(Path.Combine(samples, "toss-confirm-response-done.json"), Ct);
+        await using FakeTossApi toss = await FakeTossApi.StartAsync();
+        toss.Payments[paid] = payment;
+        toss.Payments[tooOld] = payment;
+        DateTime seoulNow = DateTime.UtcNow.AddHours(9);
+
+        // Outside the 72 h look-back only when the dates are sent in Seoul time (UTC read as Seoul would reach 9 h further back).
+        toss.Transactions.Enqueue(("tx-old", tooOld, "DONE", seoulNow.AddHours(-76)));
+
+        // 120 unpaid attempts first, so the paid one is on the second page of 100.
+        for (int i = 0; i < 120; i++)
+        {
+            toss.Transactions.Enqueue(($"tx-{i:D3}", $"tviva-aborted-{i:D3}", i % 2 == 0 ? "ABORTED" : "WAITING_FOR_DEPOSIT", seoulNow.AddHours(-3)));
+        }
+
+        toss.Transactions.Enqueue(("tx-paid", paid, "DONE", seoulNow.AddHours(-2)));
+        toss.Transactions.Enqueue(("tx-canceled", paid, "CANCELED", seoulNow.AddHours(-1)));
+        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 60, extra: new Dictionary<string, string?>
+        {
+            ["Toss:SecretKey"] = FakeTossApi.SecretKey,
+            ["Toss:ApiBase"] = toss.BaseUrl,
+        });
+
+        ReconcileReport first = await ReconcileAsync(host);
+        ReconcileReport second = await ReconcileAsync(host);
+        using ByteArrayContent lateBody = new(await File.ReadAllBytesAsync(Path.Combine(samples, "toss-webhook-payment-status-changed-done.json"), Ct));
+        lateBody.Headers.ContentType = new("application/json");
+        using HttpResponseMessage lateWebhook = await host.Http.PostAsync("/api/webhooks/toss", lateBody, Ct);
+
+        Assert.Equal(new ReconcileReport(Listed: 1, AlreadyKnown: 0, Started: 1, Skipped: 0), first);
+        Assert.Equal(new ReconcileReport(Listed: 1, AlreadyKnown: 1, Started: 0, Skipped: 0), second);
+        Assert.Equal("already received", (await lateWebhook.Content.ReadFromJsonAsync<DoorAnswer>(Ct))!.Status);
+        Assert.Equal("minji.kim@example.com", (await host.WaitForMailAsync("toss-" + paid, "welcome")).To.Mailboxes.Single().Address);
+        Assert.Single(Directory.GetFiles(host.OutboxPath, "*.eml"));
+        Assert.Contains(toss.Requests, r => r.PathAndQuery.Contains("startingAfter=tx-099", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Without_a_stripe_api_key_reconciliation_says_so_and_starts_nothing()
     {
         await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, backend: "Memory");

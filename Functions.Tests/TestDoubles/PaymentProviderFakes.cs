@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -17,7 +18,8 @@ internal static class CodePagesForTests
 
 /// <summary>
 /// Toss Payments' API as a local server: GET /v1/payments/{paymentKey} with Basic base64("{secretKey}:"), 200 with the
-/// Payment object it holds, 404 NOT_FOUND_PAYMENT for anything else, 401 UNAUTHORIZED_KEY for a wrong key.
+/// Payment object it holds, 404 NOT_FOUND_PAYMENT for anything else, 401 UNAUTHORIZED_KEY for a wrong key; and
+/// GET /v1/transactions (startDate and endDate required, Seoul time without an offset; limit; startingAfter a transactionKey).
 /// </summary>
 public sealed class FakeTossApi : IAsyncDisposable
 {
@@ -29,6 +31,9 @@ public sealed class FakeTossApi : IAsyncDisposable
 
     /// <summary>paymentKey → the Payment object JSON Toss answers with.</summary>
     public ConcurrentDictionary<string, byte[]> Payments { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The transaction ledger GET /v1/transactions pages through, oldest first: (transactionKey, paymentKey, status, Seoul time).</summary>
+    public ConcurrentQueue<(string TransactionKey, string PaymentKey, string Status, DateTime TransactionAt)> Transactions { get; } = new();
 
     public ConcurrentQueue<RecordedRequest> Requests => this.server.Requests;
 
@@ -51,6 +56,12 @@ public sealed class FakeTossApi : IAsyncDisposable
             return;
         }
 
+        if (request.Method == "GET" && request.PathAndQuery.StartsWith("/v1/transactions?", StringComparison.Ordinal))
+        {
+            await this.ListAsync(request, context);
+            return;
+        }
+
         const string prefix = "/v1/payments/";
         string key = request.Method == "GET" && request.PathAndQuery.StartsWith(prefix, StringComparison.Ordinal)
             ? Uri.UnescapeDataString(request.PathAndQuery[prefix.Length..])
@@ -62,6 +73,42 @@ public sealed class FakeTossApi : IAsyncDisposable
         }
 
         await Json(context, 404, """{"code":"NOT_FOUND_PAYMENT","message":"존재하지 않는 결제 정보 입니다."}"""u8.ToArray());
+    }
+
+    private async Task ListAsync(RecordedRequest request, HttpContext context)
+    {
+        Dictionary<string, Microsoft.Extensions.Primitives.StringValues> query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri("http://x" + request.PathAndQuery).Query);
+        string Q(string name) => query.TryGetValue(name, out Microsoft.Extensions.Primitives.StringValues v) ? v.ToString() : "";
+        const string seoul = "yyyy-MM-dd'T'HH:mm:ss";
+        if (!DateTime.TryParseExact(Q("startDate"), seoul, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime start)
+            || !DateTime.TryParseExact(Q("endDate"), seoul, CultureInfo.InvariantCulture, DateTimeStyles.None, out DateTime end))
+        {
+            await Json(context, 400, """{"code":"INVALID_REQUEST","message":"잘못된 요청입니다."}"""u8.ToArray());
+            return;
+        }
+
+        int limit = int.TryParse(Q("limit"), CultureInfo.InvariantCulture, out int l) ? Math.Clamp(l, 1, 5000) : 100;
+        string after = Q("startingAfter");
+        var page = this.Transactions
+            .Where(t => t.TransactionAt >= start && t.TransactionAt <= end)
+            .SkipWhile(t => after.Length > 0 && t.TransactionKey != after).Skip(after.Length > 0 ? 1 : 0)
+            .Take(limit)
+            .Select(t => new
+            {
+                mId = "tvivarepublica",
+                transactionKey = t.TransactionKey,
+                paymentKey = t.PaymentKey,
+                orderId = "ord-" + t.PaymentKey,
+                method = "간편결제",
+                customerKey = (string?)null,
+                useEscrow = false,
+                receiptUrl = (string?)null,
+                status = t.Status,
+                transactionAt = t.TransactionAt.ToString(seoul, CultureInfo.InvariantCulture) + "+09:00",
+                currency = "KRW",
+                amount = 39000,
+            });
+        await Json(context, 200, JsonSerializer.SerializeToUtf8Bytes(page));
     }
 
     private static async Task Json(HttpContext context, int status, byte[] body)

@@ -18,7 +18,7 @@ namespace PostPurchase.Http;
 /// erasure, and explicit actions on one journey (resend a step, cancel, re-run from the start).
 /// </summary>
 public sealed partial class AdminDoors(
-    CustomerRepository crm, JourneyMailer mailer, JourneyStarter starter, StripeReconciler reconciler, TimeProvider time, ILogger<AdminDoors> logger)
+    CustomerRepository crm, JourneyMailer mailer, JourneyStarter starter, PaymentReconciler reconciler, TimeProvider time, ILogger<AdminDoors> logger)
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 500;
@@ -251,7 +251,7 @@ public sealed partial class AdminDoors(
         return Results.Accepted($"/api/orders/{orderId}", new DoorAnswer("restarted", null));
     }
 
-    /// <summary>POST /api/reconcile?hours=: lists recent Stripe payments now and starts a journey for any whose webhook never arrived.</summary>
+    /// <summary>POST /api/reconcile?hours=: lists recent Stripe and Toss payments now and starts a journey for any whose webhook never arrived.</summary>
     public async Task<IResult> ReconcileAsync(string? hours, DurableTaskClient client, CancellationToken cancellationToken)
     {
         int lookbackHours = 24;

@@ -111,7 +111,7 @@ public static class ServiceCollectionExtensions
         services.AddTransient<SellerAlerter>();
         services.AddTransient<AdminDoors>();
         services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section);
-        services.AddSingleton<StripeReconciler>();   // holds the mailer, which holds typed HTTP clients
+        services.AddSingleton<PaymentReconciler>();   // holds the mailer, which holds typed HTTP clients
 
         // Transient: they hold typed HTTP clients (SendGrid, Slack), which must not be captured for the app's lifetime.
         services.AddTransient<JourneyMailer>();

@@ -114,6 +114,70 @@ public sealed partial class TossWebhookHandler(
         }
     }
 
+    /// <summary>
+    /// Reconciliation: the paymentKeys of DONE transactions since <paramref name="since"/>, from GET /v1/transactions
+    /// (dates in Seoul time without an offset, paged by startingAfter = the last transactionKey). Empty when no key is set.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListPaidSinceAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        TossOptions o = options.Value;
+        if (string.IsNullOrWhiteSpace(o.SecretKey))
+        {
+            return [];
+        }
+
+        const int PageSize = 100;
+        string Seoul(DateTimeOffset t) => t.ToOffset(SeoulOffset).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        string range = $"startDate={Seoul(since)}&endDate={Seoul(time.GetUtcNow())}&limit={PageSize}";
+        List<string> paid = [];
+        string? after = null;
+        for (int page = 0; page < 1000; page++)   // 100,000 transactions: a bound, not a limit a seller reaches in a lookback
+        {
+            string query = after is null ? range : $"{range}&startingAfter={Uri.EscapeDataString(after)}";
+            using JsonDocument list = await this.GetAsync($"/v1/transactions?{query}", ct)
+                ?? throw new HttpRequestException("Toss refused the transaction list.");
+            if (list.RootElement.ValueKind != JsonValueKind.Array)
+            {
+                throw new HttpRequestException("Toss answered the transaction list with something other than a list.");
+            }
+
+            int count = 0;
+            foreach (JsonElement transaction in list.RootElement.EnumerateArray())
+            {
+                count++;
+                after = Str(transaction, "transactionKey") ?? after;
+                if (Str(transaction, "status") == "DONE" && Str(transaction, "paymentKey") is { Length: <= MaxPaymentKeyLength } key && !paid.Contains(key))
+                {
+                    paid.Add(key);
+                }
+            }
+
+            if (count < PageSize || after is null)
+            {
+                break;
+            }
+        }
+
+        return paid;
+    }
+
+    /// <summary>Reconciliation: the Purchase of one payment as the Toss API reports it now (no webhook body to compare).</summary>
+    public async Task<WebhookVerdict> ConfirmAsync(string paymentKey, CancellationToken ct)
+    {
+        TossLookup lookup = await this.FetchAsync(paymentKey, ct);
+        if (lookup.Payment is not { } payment)
+        {
+            return WebhookVerdict.Ignored(lookup.Refusal ?? "payment not found at Toss");
+        }
+
+        using (payment)
+        {
+            return Str(payment.RootElement, "status") == "DONE"
+                ? await this.PurchaseAsync(payment.RootElement, paymentKey, null, ct)
+                : WebhookVerdict.Ignored("payment not completed");
+        }
+    }
+
     /// <summary>A Toss time: with its offset when it has one, else read as Seoul time (createdAt is written without one).</summary>
     public static DateTimeOffset? SeoulTime(string? value)
     {
@@ -135,13 +199,7 @@ public sealed partial class TossWebhookHandler(
 
     private async Task<TossLookup> FetchAsync(string paymentKey, CancellationToken ct)
     {
-        TossOptions o = options.Value;
-        HttpClient http = httpFactory.CreateClient(HttpClientName);
-        using HttpRequestMessage request = new(HttpMethod.Get, $"{o.ApiBase.TrimEnd('/')}/v1/payments/{Uri.EscapeDataString(paymentKey)}");
-
-        // Toss's scheme: Basic base64("{secretKey}:"), the key as user name and an empty password.
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(o.SecretKey!.Trim() + ":")));
-        using HttpResponseMessage response = await http.SendAsync(request, ct);
+        using HttpResponseMessage response = await this.SendAsync($"/v1/payments/{Uri.EscapeDataString(paymentKey)}", ct);
         switch (response.StatusCode)
         {
             case HttpStatusCode.OK:
@@ -163,6 +221,35 @@ public sealed partial class TossWebhookHandler(
                 // 429 / 5xx: the door answers 5xx and Toss redelivers (7 times over 3 days).
                 throw new HttpRequestException($"Toss answered {(int)response.StatusCode} to a payment look-up.", null, response.StatusCode);
         }
+    }
+
+    /// <summary>An authenticated GET; 401 means Toss refused the secret key.</summary>
+    private async Task<HttpResponseMessage> SendAsync(string pathAndQuery, CancellationToken ct)
+    {
+        TossOptions o = options.Value;
+        HttpClient http = httpFactory.CreateClient(HttpClientName);
+        using HttpRequestMessage request = new(HttpMethod.Get, $"{o.ApiBase.TrimEnd('/')}{pathAndQuery}");
+
+        // Toss's scheme: Basic base64("{secretKey}:"), the key as user name and an empty password.
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(o.SecretKey!.Trim() + ":")));
+        return await http.SendAsync(request, ct);
+    }
+
+    /// <summary>The JSON of a 200 answer; null for 401/403; other statuses throw so the caller's next run retries.</summary>
+    private async Task<JsonDocument?> GetAsync(string pathAndQuery, CancellationToken ct)
+    {
+        using HttpResponseMessage response = await this.SendAsync(pathAndQuery, ct);
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
+
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new HttpRequestException($"Toss answered {(int)response.StatusCode} to a transaction list.", null, response.StatusCode);
+        }
+
+        return JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(ct));
     }
 
     // The hint must agree with Toss on what identifies the sale; everything else is taken from the API only.

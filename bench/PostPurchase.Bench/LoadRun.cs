@@ -135,6 +135,7 @@ internal static class LoadRun
     {
         string tag = $"sl{run}";
         Dictionary<string, string> settings = Settings(sendGrid, "AzureStorage", tag, daySeconds);
+        settings["Journey:FollowUpWindow"] = "any";   // day 3 exactly: a send-window deferral would only lengthen the run
         await using SelfHostChild host = await SelfHostChild.StartSelfHostAsync(repoRoot, settings);
         long idleRss = host.RssBytes();
         using LoadClient client = new(host.BaseAddress, InFlight);
