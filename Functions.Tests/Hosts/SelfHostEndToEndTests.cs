@@ -194,6 +194,13 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
         Assert.Equal("refunded", done.Stage);
         Assert.Equal("refunded", done.Crm!.Status);
         Assert.Empty(host.Mails(id, "review-request"));
+
+        // The content goes with the refund: the access link answers a page that says so, and no open is recorded.
+        MimeMessage welcome = Assert.Single(host.Mails(id, "welcome"));
+        using HttpResponseMessage access = await host.FollowAsync(Links(welcome.HtmlBody, "/api/go/")[0]);
+        Assert.Equal(HttpStatusCode.Gone, access.StatusCode);
+        Assert.Contains("환불", await access.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Null((await host.GetOrderAsync(id))!.Crm!.ContentOpenedAt);
     }
 
     [Fact]

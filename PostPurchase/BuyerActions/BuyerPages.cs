@@ -65,6 +65,11 @@ public static class BuyerPages
         ? Page(Locales.Korean, "내려받기 링크가 만료되었습니다", P("보안을 위해 내려받기 링크는 일정 기간만 열립니다. 새 링크가 필요하시면 판매자에게 문의해 주세요: ") + Mailto(contactEmail))
         : Page(Locales.English, "This download link has expired", P("Download links work for a limited time. For a new one, write to the seller: ") + Mailto(contactEmail));
 
+    /// <summary>An access link of a refunded order: the content went with the refund.</summary>
+    public static string AccessEnded(string? locale, string contactEmail) => Locales.IsKorean(locale)
+        ? Page(Locales.Korean, "환불된 주문의 링크입니다", P("이 주문은 환불되어 콘텐츠 링크가 닫혔습니다. 문의는 판매자에게 보내 주세요: ") + Mailto(contactEmail))
+        : Page(Locales.English, "This order was refunded", P("The content link closed with the refund. For questions, write to the seller: ") + Mailto(contactEmail));
+
     /// <summary>"ko" when the browser prefers Korean (Accept-Language), for pages whose order is unknown.</summary>
     public static string LocaleFromAcceptLanguage(string? acceptLanguage) =>
         acceptLanguage is { Length: > 0 } header && header.TrimStart().StartsWith("ko", StringComparison.OrdinalIgnoreCase) ? Locales.Korean : Locales.English;

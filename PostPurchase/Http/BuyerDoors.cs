@@ -89,6 +89,12 @@ public sealed partial class BuyerDoors(
             return this.NotFound(request, "access");
         }
 
+        if (order.Status == OrderStatus.Refunded)
+        {
+            // The content goes with the refund, as the PDF link does; the refund policy and FAQ links keep working.
+            return Page(BuyerPages.AccessEnded(order.Locale, catalog.Seller.ContactEmail), StatusCodes.Status410Gone);
+        }
+
         if (await crm.RecordContentOpenAsync(claim.InstanceId, time.GetUtcNow(), cancellationToken))
         {
             await RaiseIfRunningAsync(client, claim.InstanceId, JourneyEvents.ContentOpened, true, cancellationToken);
