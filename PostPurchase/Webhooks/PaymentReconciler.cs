@@ -60,10 +60,9 @@ public sealed partial class PaymentReconciler(
 
             // Re-read like the webhook path: the list says DONE, the payment itself names the buyer and the amount.
             WebhookVerdict verdict = await toss.ConfirmAsync(paymentKey, cancellationToken);
-            if (verdict.Purchase is { } purchase && await starter.StartAsync(client, purchase, cancellationToken) == StartOutcome.Started)
+            if (await this.StartMissedAsync(client, id, verdict, cancellationToken))
             {
                 started++;
-                LogRecovered(logger, id);
             }
             else
             {
@@ -110,10 +109,9 @@ public sealed partial class PaymentReconciler(
                 Data = new EventData { Object = intent },
             };
             WebhookVerdict verdict = await handler.ToVerdictAsync(synthetic, cancellationToken);
-            if (verdict.Purchase is { } purchase && await starter.StartAsync(client, purchase, cancellationToken) == StartOutcome.Started)
+            if (await this.StartMissedAsync(client, id, verdict, cancellationToken))
             {
                 started++;
-                LogRecovered(logger, id);
             }
             else
             {
@@ -122,6 +120,18 @@ public sealed partial class PaymentReconciler(
         }
 
         return new ReconcileReport(listed, known, started, skipped);
+    }
+
+    /// <summary>Starts the journey of a payment the webhooks never delivered; false when there is nothing to start (not a purchase, or already on a journey).</summary>
+    private async Task<bool> StartMissedAsync(DurableTaskClient client, string id, WebhookVerdict verdict, CancellationToken cancellationToken)
+    {
+        if (verdict.Purchase is not { } purchase || await starter.StartAsync(client, purchase, cancellationToken) != StartOutcome.Started)
+        {
+            return false;
+        }
+
+        LogRecovered(logger, id);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Journey {InstanceId} started by reconciliation: its webhook never arrived")]
