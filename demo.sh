@@ -8,6 +8,14 @@ cd "$(dirname "$0")"
 
 [ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund --loglevel=error
 
+# A busy port means another demo (or an Azurite) is running: the demo would talk to its storage instead of a fresh one.
+for port in 20000 20001 20002 7071; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+    echo "Port $port is in use (another ./demo.sh or Azurite?). Stop it and run ./demo.sh again." >&2
+    exit 1
+  fi
+done
+
 rm -rf .demo && mkdir -p .demo
 node_modules/.bin/azurite --silent --inMemoryPersistence --skipApiVersionCheck \
   --blobHost 127.0.0.1 --blobPort 20000 --queueHost 127.0.0.1 --queuePort 20001 --tableHost 127.0.0.1 --tablePort 20002 \
