@@ -85,6 +85,21 @@ public sealed class InboundMailHandlerTests(AzuriteFixture azurite) : IAsyncLife
     }
 
     [Fact]
+    public async Task A_KakaoPay_receipt_in_EUC_KR_HTML_only_yields_its_buyer_product_amount_and_Seoul_time()
+    {
+        InboundMailResult result = await this.ReceiveAsync(InboundParseForms.Raw(KakaoPayReceipt()));
+
+        Purchase p = AssertPurchase(result);
+        Assert.Equal("kakaopay", p.Provider);
+        Assert.Equal("T6a0c8a2b1e9f4d3c2b1a", p.PaymentId);
+        Assert.Equal("ord_20250314_0007", p.OrderReference);
+        Assert.Equal(new Buyer("jisoo.park@example.com", "박지수", "ko", "Asia/Seoul"), p.Buyer);
+        Assert.Equal(ProductKo, p.ProductName);
+        Assert.Equal(Money.Of(39000, "KRW"), p.Amount);
+        Assert.Equal(new DateTimeOffset(2025, 3, 14, 21, 20, 5, TimeSpan.FromHours(9)), p.PaidAt);
+    }
+
+    [Fact]
     public async Task Parsed_mode_decodes_each_field_in_its_own_charset_and_yields_the_same_facts_as_raw_mode()
     {
         // Built from the .eml: the text part in ks_c_5601-1987, the subject in EUC-KR, the HTML and sender in UTF-8.
@@ -271,6 +286,33 @@ public sealed class InboundMailHandlerTests(AzuriteFixture azurite) : IAsyncLife
                 + $"Subject: {source.Subject}\r\nTo: <orders@parse.soloshop.example>\r\n\r\n\r\n" + source.TextBody,
         };
         return Bytes(forward);
+    }
+
+    /// <summary>A KakaoPay payment receipt as Korean mail servers still send it: HTML only, EUC-KR, facts in table cells.</summary>
+    private static byte[] KakaoPayReceipt()
+    {
+        MimeMessage receipt = new();
+        receipt.From.Add(new MailboxAddress("카카오페이", "noreply@kakaopay.example"));
+        receipt.To.Add(MailboxAddress.Parse("orders@parse.soloshop.example"));
+        receipt.Subject = "[카카오페이] 결제 영수증 - 노션 업무 자동화 템플릿 패키지";
+        receipt.Date = new DateTimeOffset(2025, 3, 14, 21, 20, 9, TimeSpan.FromHours(9));
+        TextPart html = new("html");
+        html.SetText(Encoding.GetEncoding(949), """
+            <html><body><h2>카카오페이 결제가 완료되었습니다</h2>
+            <table>
+            <tr><th>가맹점</th><td>노션랩</td></tr>
+            <tr><th>상품명</th><td>노션 업무 자동화 템플릿 패키지</td></tr>
+            <tr><th>결제금액</th><td><strong>39,000원</strong></td></tr>
+            <tr><th>거래일시</th><td>2025.03.14 21:20:05</td></tr>
+            <tr><th>거래번호(TID)</th><td>T6a0c8a2b1e9f4d3c2b1a</td></tr>
+            <tr><th>주문번호</th><td>ord_20250314_0007</td></tr>
+            <tr><th>구매자명</th><td>박지수</td></tr>
+            <tr><th>구매자 이메일</th><td>jisoo.park@example.com</td></tr>
+            </table></body></html>
+            """);
+        html.ContentType.Charset = "euc-kr";
+        receipt.Body = html;
+        return Bytes(receipt);
     }
 
     private static byte[] OutlookForward()
