@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 [ -x node_modules/.bin/azurite ] || npm ci --no-audit --no-fund --loglevel=error
 
-# A private in-memory Azurite on its own ports (20000-20002, or BENCH_AZURITE_PORT..+2), so test runs sharing the
+# A private in-memory Azurite on its own ports (20100-20102, or BENCH_AZURITE_PORT..+2), so test runs sharing the
 # default Azurite cannot skew the figures.
-p="${BENCH_AZURITE_PORT:-20000}"
+p="${BENCH_AZURITE_PORT:-20100}"
 workdir=$(mktemp -d)
 (cd "$workdir" && exec node "$OLDPWD/node_modules/azurite/dist/src/azurite.js" --silent --inMemoryPersistence --disableTelemetry \
     --blobHost 127.0.0.1 --blobPort "$p" --queueHost 127.0.0.1 --queuePort $((p + 1)) --tableHost 127.0.0.1 --tablePort $((p + 2)) \
