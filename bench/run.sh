@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The benchmarks (never part of ./test.sh): webhook ingest vs raw Kestrel, the launch burst on both Durable backends
 # beside their bare ceiling, 10,000 sleepers on Azure Storage, and BenchmarkDotNet micro-benchmarks of the hot paths.
-# Prints one results table per part. Needs what ./test.sh needs (.NET 10 SDK, Node 20+); takes 20-30 minutes.
+# Prints one results table per part. Needs what ./test.sh needs (.NET 10 SDK, Node 20+); takes about 1.5 hours on
+# 2 cores, most of it the sleepers (parts 1-2 about 12 minutes, micro about 1 minute).
 #   ./bench/run.sh                       everything
-#   ./bench/run.sh load --only burst     one load part (ingest, burst, sleepers); --burst N, --sleepers N
+#   ./bench/run.sh load --only burst     one load part (ingest, burst, sleepers); --burst N, --sleepers N, --sleeper-day-seconds S
 #   ./bench/run.sh micro                 only the micro-benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -102,11 +102,6 @@ param inboundMailBasicAuthPassword string = ''
 @minLength(32)
 param linksSigningKey string
 
-@description('Key for the seller\'s admin routes, 24+ characters (ADMIN_API_KEY).')
-@secure()
-@minLength(24)
-param adminApiKey string
-
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -131,7 +126,6 @@ var secretSettings = [
   { setting: 'InboundMail__BasicAuthUser', secretName: 'inbound-mail-basic-auth-user' }
   { setting: 'InboundMail__BasicAuthPassword', secretName: 'inbound-mail-basic-auth-password' }
   { setting: 'Links__SigningKey', secretName: 'links-signing-key' }
-  { setting: 'Admin__ApiKey', secretName: 'admin-api-key' }
 ]
 // Which secrets were given: only their emptiness is computed outside the vault module, never their value.
 var secretSet = {
@@ -147,7 +141,6 @@ var secretSet = {
   'inbound-mail-basic-auth-user': !empty(inboundMailBasicAuthUser)
   'inbound-mail-basic-auth-password': !empty(inboundMailBasicAuthPassword)
   'links-signing-key': !empty(linksSigningKey)
-  'admin-api-key': !empty(adminApiKey)
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -216,7 +209,6 @@ module keyVault 'modules/key-vault.bicep' = {
       'inbound-mail-basic-auth-user': inboundMailBasicAuthUser
       'inbound-mail-basic-auth-password': inboundMailBasicAuthPassword
       'links-signing-key': linksSigningKey
-      'admin-api-key': adminApiKey
     }
   }
 }

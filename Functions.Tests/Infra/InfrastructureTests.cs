@@ -25,10 +25,9 @@ public sealed partial class InfrastructureTests
         ["inboundMailBasicAuthUser"] = "InboundMail__BasicAuthUser",
         ["inboundMailBasicAuthPassword"] = "InboundMail__BasicAuthPassword",
         ["linksSigningKey"] = "Links__SigningKey",
-        ["adminApiKey"] = "Admin__ApiKey",
     };
 
-    private static readonly string[] RequiredSecrets = ["stripeWebhookSecret", "sendGridApiKey", "linksSigningKey", "adminApiKey"];
+    private static readonly string[] RequiredSecrets = ["stripeWebhookSecret", "sendGridApiKey", "linksSigningKey"];
 
     private const string VaultName = "<keyVault.outputs.name.value>";
     private const string IdentityClientId = "<identity.outputs.clientId.value>";

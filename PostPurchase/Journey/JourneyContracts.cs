@@ -84,7 +84,6 @@ public static class JourneyStages
 {
     public const string Recorded = "recorded";
     public const string NeedsReview = "needs-review";
-    public const string Welcomed = "welcomed";
     public const string AwaitingDay3 = "awaiting-day3";
     public const string ReviewRequested = "review-requested";
     public const string Reminded = "reminded";

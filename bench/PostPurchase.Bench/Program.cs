@@ -16,6 +16,6 @@ return mode switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PostPurchase.Bench load [--only ingest,burst,sleepers] [--sleepers N] | micro | raw-server <port>");
+    Console.Error.WriteLine("usage: PostPurchase.Bench load [--only ingest,burst,sleepers] [--burst N] [--sleepers N] [--sleeper-day-seconds S] | micro | raw-server <port>");
     return 2;
 }
