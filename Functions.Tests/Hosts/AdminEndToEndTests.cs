@@ -27,6 +27,8 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
 
         OrderList all = (await host.Http.GetFromJsonAsync<OrderList>("/api/orders?product=notion-automation-pack-v2&stage=awaiting-day3", Ct))!;
         OrderList none = (await host.Http.GetFromJsonAsync<OrderList>("/api/orders?product=no-such-sku", Ct))!;
+        OrderList oneByStage = (await host.Http.GetFromJsonAsync<OrderList>("/api/orders?stage=awaiting-day3&pageSize=1", Ct))!;
+        OrderList noStage = (await host.Http.GetFromJsonAsync<OrderList>("/api/orders?stage=offer-sent&pageSize=1", Ct))!;
         OrderList first = (await host.Http.GetFromJsonAsync<OrderList>("/api/orders?pageSize=2", Ct))!;
         OrderList second = (await host.Http.GetFromJsonAsync<OrderList>($"/api/orders?pageSize=2&continuation={Uri.EscapeDataString(first.Continuation!)}", Ct))!;
         using HttpResponseMessage badDate = await host.Http.GetAsync("/api/orders?from=yesterday", Ct);
@@ -34,6 +36,10 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(ids.Order(), all.Items.Select(i => i.OrderId).Order());
         Assert.All(all.Items, i => Assert.Equal(39000, i.AmountMinor));
         Assert.Empty(none.Items);
+        Assert.Single(oneByStage.Items);
+        Assert.NotNull(oneByStage.Continuation);
+        Assert.Empty(noStage.Items);
+        Assert.Null(noStage.Continuation);   // every order looked at: no empty page that promises more
         Assert.Equal(3, first.Items.Count + second.Items.Count);
         Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
     }

@@ -22,6 +22,7 @@ public sealed partial class AdminDoors(
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 500;
+    private const int MaxOrdersLookedAt = 2000;
 
     private static readonly Dictionary<string, (MailKind Kind, string Step)> ResendableSteps = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -71,17 +72,33 @@ public sealed partial class AdminDoors(
             return null;
         }
 
-        ResultPage<OrderRecord> page = await crm.ListOrdersAsync(new OrderFilter(Blank(q["product"]), Blank(q["status"]), from, to), Blank(q["continuation"]), pageSize, cancellationToken);
-        List<OrderSummary> items = [];
-        foreach (OrderRecord order in page.Items)
-        {
-            OrchestrationMetadata? journey = await client.GetInstanceAsync(order.InstanceId, getInputsAndOutputs: true, cancellationToken);
-            items.Add(new OrderSummary(order.InstanceId, Stage(journey), journey?.RuntimeStatus.ToString(), order.Status, order.Sku, order.ProductName,
-                order.AmountMinor, order.Currency, order.PaidAt, order.Channel));
-        }
-
+        // The stage lives in the journey, not in the table: with a stage filter, keep reading table pages until this
+        // page is full (or a bounded number of orders was looked at), so the seller never gets an empty page with "more".
+        OrderFilter filter = new(Blank(q["product"]), Blank(q["status"]), from, to);
         string? stage = Blank(q["stage"]);
-        return new OrderList([.. items.Where(i => stage is null || string.Equals(i.Stage, stage, StringComparison.OrdinalIgnoreCase)).OrderByDescending(i => i.PaidAt)], page.Continuation);
+        string? continuation = Blank(q["continuation"]);
+        List<OrderSummary> items = [];
+        int looked = 0;
+        do
+        {
+            ResultPage<OrderRecord> page = await crm.ListOrdersAsync(filter, continuation, pageSize, cancellationToken);
+            foreach (OrderRecord order in page.Items)
+            {
+                OrchestrationMetadata? journey = await client.GetInstanceAsync(order.InstanceId, getInputsAndOutputs: true, cancellationToken);
+                OrderSummary summary = new(order.InstanceId, Stage(journey), journey?.RuntimeStatus.ToString(), order.Status, order.Sku, order.ProductName,
+                    order.AmountMinor, order.Currency, order.PaidAt, order.Channel);
+                if (stage is null || string.Equals(summary.Stage, stage, StringComparison.OrdinalIgnoreCase))
+                {
+                    items.Add(summary);
+                }
+            }
+
+            looked += page.Items.Count;
+            continuation = page.Continuation;
+        }
+        while (stage is not null && items.Count < pageSize && continuation is not null && looked < MaxOrdersLookedAt);
+
+        return new OrderList([.. items.OrderByDescending(i => i.PaidAt)], continuation);
     }
 
     /// <summary>GET /api/customers?tag=&amp;product=&amp;status=&amp;channel=: JSON, or CSV with `Accept: text/csv` / `?format=csv` (UTF-8 with BOM for Excel).</summary>
