@@ -32,6 +32,8 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         OrderList first = (await host.Http.GetFromJsonAsync<OrderList>("/api/orders?pageSize=2", Ct))!;
         OrderList second = (await host.Http.GetFromJsonAsync<OrderList>($"/api/orders?pageSize=2&continuation={Uri.EscapeDataString(first.Continuation!)}", Ct))!;
         using HttpResponseMessage badDate = await host.Http.GetAsync("/api/orders?from=yesterday", Ct);
+        using HttpResponseMessage madeUpPage = await host.Http.GetAsync("/api/orders?continuation=garbage", Ct);
+        using HttpResponseMessage madeUpCustomers = await host.Http.GetAsync($"/api/customers?continuation={Uri.EscapeDataString(Convert.ToBase64String("stripe-pi_zzz order"u8))}", Ct);
 
         Assert.Equal(ids.Order(), all.Items.Select(i => i.OrderId).Order());
         Assert.All(all.Items, i => Assert.Equal(39000, i.AmountMinor));
@@ -42,6 +44,10 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         Assert.Null(noStage.Continuation);   // every order looked at: no empty page that promises more
         Assert.Equal(3, first.Items.Count + second.Items.Count);
         Assert.Equal(HttpStatusCode.BadRequest, badDate.StatusCode);
+        Assert.Contains("from and to must be dates", await badDate.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, madeUpPage.StatusCode);
+        Assert.Contains("continuation is not a page token", await madeUpPage.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, madeUpCustomers.StatusCode);
     }
 
     [Fact]
@@ -73,7 +79,9 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
     {
         await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 60);
         string id = await PayAsync(host, "stripe-checkout.session.completed-krw.json");
+        string alex = await PayAsync(host, "stripe-checkout.session.completed-usd.json");
         await host.WaitForOrderAsync(id, v => v.Crm is not null);
+        await host.WaitForOrderAsync(alex, v => v.Crm is not null);
 
         using HttpResponseMessage added = await host.Http.PostAsJsonAsync("/api/customers/minji.kim@example.com/tags", new { add = new[] { "vip", "cohort-3" } }, Ct);
         using HttpResponseMessage removed = await host.Http.PostAsJsonAsync("/api/customers/MINJI.KIM@example.com/tags", new { remove = new[] { "cohort-3" } }, Ct);
@@ -88,6 +96,10 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.BadRequest, comma.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, nobody.StatusCode);
+
+        // Alex's row comes first in the table and is not a vip: a one-row page still finds Minji.
+        ResultPage<CustomerRecord> vips = (await host.Http.GetFromJsonAsync<ResultPage<CustomerRecord>>("/api/customers?tag=vip&pageSize=1", Ct))!;
+        Assert.Equal("minji.kim@example.com", Assert.Single(vips.Items).Email);
     }
 
     [Fact]

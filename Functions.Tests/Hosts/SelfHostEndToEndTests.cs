@@ -204,6 +204,43 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_buyer_name_of_200000_characters_is_cut_so_the_order_is_recorded_and_welcomed()
+    {
+        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 30);
+        (byte[] body, string id) = WithNewPaymentIntent(Sample(KrwSample));
+        body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("\"name\": \"김민지\"", $"\"name\": \"{new string('김', 200_000)}\"", StringComparison.Ordinal));
+
+        using HttpResponseMessage answer = await host.PostStripeAsync(body);
+        MimeMessage welcome = await host.WaitForMailAsync(id, "welcome");
+        OrderView order = await host.WaitForOrderAsync(id, v => v.Crm is not null);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("active", order.Crm!.Status);
+        Assert.InRange(order.Crm.BuyerName!.Length, 100, 201);
+        Assert.True((welcome.HtmlBody?.Length ?? 0) < 100_000, "the welcome mail carries the whole 200,000-character name");
+    }
+
+    [Fact]
+    public async Task A_refund_that_arrives_before_its_purchase_shows_the_sale_as_refunded_and_sends_nothing()
+    {
+        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite, dayLengthSeconds: 30);
+        const string id = "stripe-" + KrwPaymentIntent;
+
+        using HttpResponseMessage refund = await host.PostStripeAsync(Sample("stripe-charge.refunded-krw.json"));
+        using HttpResponseMessage purchase = await host.PostStripeAsync(Sample(KrwSample));
+
+        Assert.Equal(HttpStatusCode.OK, refund.StatusCode);
+        Assert.Contains("already received", await purchase.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        OrderView order = (await host.GetOrderAsync(id))!;
+        Assert.Equal("refunded", order.Crm!.Status);
+        Assert.Equal(("minji.kim@example.com", 39000L, "KRW"), (order.Crm.BuyerEmail, order.Crm.AmountMinor, order.Crm.Currency));
+        Assert.Equal("notion-automation-pack-v2", order.Crm.Sku);
+        Assert.Null(order.RuntimeStatus);
+        await Task.Delay(2000, TestContext.Current.CancellationToken);
+        Assert.Empty(host.Mails(id, "welcome"));
+    }
+
+    [Fact]
     public async Task An_unknown_product_sends_no_welcome_mail_marks_needs_review_and_alerts_the_seller()
     {
         await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite);

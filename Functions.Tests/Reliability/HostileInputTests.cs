@@ -192,8 +192,15 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
         Check(failures, "no survey score from a forged link", (await host.GetOrderAsync(realId))!.Crm!.SurveyScore is null);
         Check(failures, "no mail for a hostile buyer", !Directory.GetFiles(host.OutboxPath, "*.eml").Any(f => File.ReadAllText(f).Contains(hostileEmail, StringComparison.OrdinalIgnoreCase)));
 
-        // No personal data in the logs: no buyer's e-mail or name, from the real order or the hostile ones.
-        string[] personal = [realEmail, "Real Buyer Kim", hostileEmail, "Hostile Buyer Park", "Mallory Xq", "Evelyn Zq", "minji.kim@example.com", "김민지"];
+        // The seller's own admin calls put a buyer's e-mail in the path and may put the key in the query: neither may reach the logs.
+        using (StringContent tags = new("{\"add\":[\"vip\"]}", Encoding.UTF8, "application/json"))
+        using (HttpResponseMessage tagged = await host.Http.PostAsync($"/api/customers/{realEmail}/tags?code={SelfHostDriver.AdminKey}", tags, Ct))
+        {
+            Check(failures, $"seller tags a customer by e-mail ({(int)tagged.StatusCode})", tagged.StatusCode == HttpStatusCode.OK);
+        }
+
+        // No personal data in the logs: no buyer's e-mail or name, from the real order or the hostile ones; no admin key.
+        string[] personal = [SelfHostDriver.AdminKey, realEmail, "Real Buyer Kim", hostileEmail, "Hostile Buyer Park", "Mallory Xq", "Evelyn Zq", "minji.kim@example.com", "김민지"];
         foreach (string value in personal)
         {
             IReadOnlyList<string> leaks = logs.Containing(value);

@@ -13,14 +13,33 @@ public sealed class RecordPurchase(CustomerRepository crm, Catalog catalog)
         Product? product = catalog.Find(p.Sku, p.ProductName);
         // A malformed address (two addresses, a line break) is as good as none: it would fail every mail step.
         bool hasEmail = BuyerEmail.IsDeliverable(p.Buyer.Email);
-        string status = product is null ? OrderStatus.NeedsReview : hasEmail ? OrderStatus.Active : OrderStatus.NeedsBuyerEmail;
+        OrderRecord order = OrderFor(input.InstanceId, p, catalog);
+        string status = order.Status;
+        await crm.UpsertOrderAsync(order, cancellationToken);
+        await crm.MarkStepAsync(input.InstanceId, nameof(RecordPurchase), status, null, cancellationToken);
 
+        // Consent given at checkout, or the seller's policy that the purchase itself allows offers; none → no offer.
+        MarketingConsent? consent = p.MarketingConsent
+            ?? (catalog.Seller.OffersNeedExplicitConsent ? null : new MarketingConsent(MarketingConsent.ExistingCustomer, p.PaidAt));
+        if (consent is not null)
+        {
+            await crm.RecordMarketingConsentAsync(input.InstanceId, consent, cancellationToken);
+            await crm.MarkStepAsync(input.InstanceId, "marketing-consent", consent.Source, null, cancellationToken);
+        }
+
+        return new PurchaseRecorded(product is not null, hasEmail);
+    }
+
+    /// <summary>The CRM's order row for a purchase: also written for a purchase whose refund came first, with no journey.</summary>
+    public static OrderRecord OrderFor(string instanceId, Purchase p, Catalog catalog)
+    {
+        Product? product = catalog.Find(p.Sku, p.ProductName);
+        string status = product is null ? OrderStatus.NeedsReview : BuyerEmail.IsDeliverable(p.Buyer.Email) ? OrderStatus.Active : OrderStatus.NeedsBuyerEmail;
         List<string> tags = [$"provider:{p.Provider}", $"locale:{Locales.Normalize(p.Buyer.Locale)}", $"channel:{p.Channel}"];
         tags.Add(product is null ? "unknown-product" : $"product:{product.Sku}");
-
-        await crm.UpsertOrderAsync(new OrderRecord
+        return new OrderRecord
         {
-            InstanceId = input.InstanceId,
+            InstanceId = instanceId,
             Provider = p.Provider,
             PaymentId = p.PaymentId,
             OrderReference = p.OrderReference,
@@ -35,18 +54,6 @@ public sealed class RecordPurchase(CustomerRepository crm, Catalog catalog)
             Channel = p.Channel,
             Status = status,
             Tags = tags,
-        }, cancellationToken);
-        await crm.MarkStepAsync(input.InstanceId, nameof(RecordPurchase), status, null, cancellationToken);
-
-        // Consent given at checkout, or the seller's policy that the purchase itself allows offers; none → no offer.
-        MarketingConsent? consent = p.MarketingConsent
-            ?? (catalog.Seller.OffersNeedExplicitConsent ? null : new MarketingConsent(MarketingConsent.ExistingCustomer, p.PaidAt));
-        if (consent is not null)
-        {
-            await crm.RecordMarketingConsentAsync(input.InstanceId, consent, cancellationToken);
-            await crm.MarkStepAsync(input.InstanceId, "marketing-consent", consent.Source, null, cancellationToken);
-        }
-
-        return new PurchaseRecorded(product is not null, hasEmail);
+        };
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -12,6 +13,56 @@ public sealed record OrderFilter(string? Sku = null, string? Status = null, Date
 public sealed record CustomerFilter(string? Tag = null, string? Sku = null, string? Status = null, string? Channel = null);
 
 public sealed record ResultPage<T>(IReadOnlyList<T> Items, string? Continuation);
+
+/// <summary>
+/// The page tokens the list views hand out: Table Storage's own token, marked and base64url-encoded, so a token this
+/// API never gave out is told apart (400) instead of silently reading from a made-up key.
+/// </summary>
+public static class PageToken
+{
+    private const string Mark = "pp1|";
+
+    public static string? Wrap(string? tableToken) =>
+        string.IsNullOrEmpty(tableToken) ? null : Base64Url.EncodeToString(Encoding.UTF8.GetBytes(Mark + tableToken));
+
+    /// <summary>True for no token or one from <see cref="Wrap"/>; <paramref name="tableToken"/> is then Table Storage's own.</summary>
+    public static bool TryUnwrap(string? token, out string? tableToken)
+    {
+        tableToken = null;
+        if (string.IsNullOrEmpty(token))
+        {
+            return true;
+        }
+
+        if (token.Length > 4096 || !Base64Url.IsValid(token))
+        {
+            return false;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = new UTF8Encoding(false, true).GetString(Base64Url.DecodeFromChars(token));
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException)
+        {
+            return false;
+        }
+
+        if (!decoded.StartsWith(Mark, StringComparison.Ordinal) || decoded.Length == Mark.Length)
+        {
+            return false;
+        }
+
+        tableToken = decoded[Mark.Length..];
+        return true;
+    }
+
+    private static string Unwrap(string? token) =>
+        TryUnwrap(token, out string? tableToken) ? tableToken! : throw new ArgumentException("not a page token from this API", nameof(token));
+
+    internal static string? TableToken(string? token) => string.IsNullOrEmpty(token) ? null : Unwrap(token);
+}
 
 /// <summary>The seller's list views, tag edits and erasure.</summary>
 public sealed partial class CustomerRepository
@@ -45,9 +96,9 @@ public sealed partial class CustomerRepository
         }
 
         await foreach (Page<TableEntity> page in this.orders.QueryAsync<TableEntity>(string.Join(" and ", clauses), pageSize, cancellationToken: cancellationToken)
-            .AsPages(continuation, pageSize))
+            .AsPages(PageToken.TableToken(continuation), pageSize))
         {
-            return new ResultPage<OrderRecord>([.. page.Values.Select(ToOrder).OfType<OrderRecord>()], page.ContinuationToken);
+            return new ResultPage<OrderRecord>([.. page.Values.Select(ToOrder).OfType<OrderRecord>()], PageToken.Wrap(page.ContinuationToken));
         }
 
         return new ResultPage<OrderRecord>([], null);
@@ -78,18 +129,34 @@ public sealed partial class CustomerRepository
             wanted.Add(filter.Status.Trim());
         }
 
+        // Tags live in one string per row, which Table Storage cannot search inside: filter here, reading on (bounded)
+        // until the page is full, so a filter never answers an empty page that promises more.
         string query = TableClient.CreateQueryFilter($"PartitionKey eq {CustomerPartition}");
-        await foreach (Page<TableEntity> page in this.customers.QueryAsync<TableEntity>(query, pageSize, cancellationToken: cancellationToken)
-            .AsPages(continuation, pageSize))
+        List<CustomerRecord> matches = [];
+        string? next = PageToken.TableToken(continuation);
+        int looked = 0;
+        do
         {
-            // Tags live in one string per row, which Table Storage cannot search inside: filter the page here.
-            List<CustomerRecord> matches = [.. page.Values
-                .Select(ToCustomer)
-                .Where(c => wanted.All(w => c.Tags.Contains(w, StringComparer.OrdinalIgnoreCase)))];
-            return new ResultPage<CustomerRecord>(matches, page.ContinuationToken);
-        }
+            Page<TableEntity>? page = null;
+            await foreach (Page<TableEntity> first in this.customers.QueryAsync<TableEntity>(query, pageSize, cancellationToken: cancellationToken).AsPages(next, pageSize))
+            {
+                page = first;
+                break;
+            }
 
-        return new ResultPage<CustomerRecord>([], null);
+            if (page is null)
+            {
+                next = null;
+                break;
+            }
+
+            matches.AddRange(page.Values.Select(ToCustomer).Where(c => wanted.All(w => c.Tags.Contains(w, StringComparer.OrdinalIgnoreCase))));
+            looked += page.Values.Count;
+            next = page.ContinuationToken;
+        }
+        while (wanted.Count > 0 && matches.Count < pageSize && next is not null && looked < 5000);
+
+        return new ResultPage<CustomerRecord>(matches, PageToken.Wrap(next));
     }
 
     /// <summary>Adds and removes tags on a buyer (and on each of their orders, so order views agree).</summary>

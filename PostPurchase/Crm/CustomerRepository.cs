@@ -4,6 +4,7 @@ using Azure;
 using Azure.Data.Tables;
 using Azure.Data.Tables.Models;
 using PostPurchase.Journey;
+using PostPurchase.Purchases;
 
 namespace PostPurchase.Crm;
 
@@ -103,9 +104,10 @@ public sealed partial class CustomerRepository(TableServiceClient tables, TimePr
             },
             cancellationToken);
 
-        if (!string.IsNullOrWhiteSpace(order.BuyerEmail) && written is not null)
+        // Only a deliverable address makes a customer: a malformed one stays on its order (needs-buyer-email) for the seller to fix.
+        if (order.BuyerEmail is { } email && BuyerEmail.IsDeliverable(email) && written is not null)
         {
-            await this.MergeCustomerAsync(order.BuyerEmail, order.InstanceId, order.BuyerName, order.Locale, order.PaidAt,
+            await this.MergeCustomerAsync(email, order.InstanceId, order.BuyerName, order.Locale, order.PaidAt,
                 SplitTags(written.GetString("Tags")), countOrder: true, cancellationToken);
         }
     }

@@ -55,22 +55,35 @@ public sealed partial class AdminDoors(
 
     /// <summary>GET /api/orders?stage=&amp;product=&amp;status=&amp;from=&amp;to=&amp;pageSize=&amp;continuation=: journeys with their stage, paged.</summary>
     public async Task<IResult> ListOrdersAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken) =>
-        await this.QueryOrdersAsync(request.Query, client, cancellationToken) is { } list
+        await this.QueryOrdersAsync(request.Query, client, cancellationToken) is ({ } list, _)
             ? Results.Ok(list)
-            : Results.BadRequest(new DoorAnswer("rejected", "from/to must be ISO 8601 dates, pageSize 1-500"));
+            : Results.BadRequest(new DoorAnswer("rejected", QueryProblem(request.Query)));
 
     /// <summary>GET /api/dashboard: the same list as a small read-only page for the seller's browser.</summary>
     public async Task<IResult> DashboardAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken) =>
-        await this.QueryOrdersAsync(request.Query, client, cancellationToken) is { } list
+        await this.QueryOrdersAsync(request.Query, client, cancellationToken) is ({ } list, _)
             ? Results.Content(AdminPages.Dashboard(list, request.Query), "text/html; charset=utf-8")
-            : Results.Content(AdminPages.Dashboard(new OrderList([], null), request.Query, "From and to must be dates such as 2026-12-01."), "text/html; charset=utf-8", null, StatusCodes.Status400BadRequest);
+            : Results.Content(AdminPages.Dashboard(new OrderList([], null), request.Query, QueryProblem(request.Query)), "text/html; charset=utf-8", null, StatusCodes.Status400BadRequest);
 
-    private async Task<OrderList?> QueryOrdersAsync(IQueryCollection q, DurableTaskClient client, CancellationToken cancellationToken)
+    /// <summary>What is wrong with a list query, in the seller's words; null when nothing is.</summary>
+    private static string? ListProblem(IQueryCollection q) =>
+        !TryDate(q["from"], out _) || !TryDate(q["to"], out _) ? "from and to must be dates such as 2026-12-01 (ISO 8601)"
+        : !TryPageSize(q["pageSize"], out _) ? "pageSize must be 1-500"
+        : !PageToken.TryUnwrap(Blank(q["continuation"]), out _) ? "continuation is not a page token this API gave out"
+        : null;
+
+    private static string QueryProblem(IQueryCollection q) => ListProblem(q) ?? "invalid query";
+
+    private async Task<(OrderList? List, string? Problem)> QueryOrdersAsync(IQueryCollection q, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        if (!TryDate(q["from"], out DateTimeOffset? from) || !TryDate(q["to"], out DateTimeOffset? to) || !TryPageSize(q["pageSize"], out int pageSize))
+        if (ListProblem(q) is { } problem)
         {
-            return null;
+            return (null, problem);
         }
+
+        TryDate(q["from"], out DateTimeOffset? from);
+        TryDate(q["to"], out DateTimeOffset? to);
+        TryPageSize(q["pageSize"], out int pageSize);
 
         // The stage lives in the journey, not in the table: with a stage filter, keep reading table pages until this
         // page is full (or a bounded number of orders was looked at), so the seller never gets an empty page with "more".
@@ -98,17 +111,19 @@ public sealed partial class AdminDoors(
         }
         while (stage is not null && items.Count < pageSize && continuation is not null && looked < MaxOrdersLookedAt);
 
-        return new OrderList([.. items.OrderByDescending(i => i.PaidAt)], continuation);
+        return (new OrderList([.. items.OrderByDescending(i => i.PaidAt)], continuation), null);
     }
 
     /// <summary>GET /api/customers?tag=&amp;product=&amp;status=&amp;channel=: JSON, or CSV with `Accept: text/csv` / `?format=csv` (UTF-8 with BOM for Excel).</summary>
     public async Task<IResult> ListCustomersAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         IQueryCollection q = request.Query;
-        if (!TryPageSize(q["pageSize"], out int pageSize))
+        if (ListProblem(q) is { } problem)
         {
-            return Results.BadRequest(new DoorAnswer("rejected", "pageSize must be 1-500"));
+            return Results.BadRequest(new DoorAnswer("rejected", problem));
         }
+
+        TryPageSize(q["pageSize"], out int pageSize);
 
         ResultPage<CustomerRecord> page = await crm.ListCustomersAsync(
             new CustomerFilter(Blank(q["tag"]), Blank(q["product"]), Blank(q["status"]), Blank(q["channel"])), Blank(q["continuation"]), pageSize, cancellationToken);

@@ -27,9 +27,12 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
 
     public async Task<StartOutcome> StartAsync(DurableTaskClient client, Purchase purchase, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(purchase);
+        purchase = purchase.Clamped();
         string id = JourneyIds.For(purchase.Provider, purchase.PaymentId);
         if (!await crm.TryClaimAsync(id, cancellationToken) && !await this.IsStaleClaimAsync(client, id, cancellationToken))
         {
+            await this.RecordIfRefundedFirstAsync(client, id, purchase, cancellationToken);
             LogDuplicate(logger, id);
             return StartOutcome.AlreadyReceived;
         }
@@ -116,6 +119,21 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// A refund that came before its purchase left only a refunded marker: the purchase's facts are written now (the
+    /// status stays refunded) so the seller sees the sale and its refund; no journey starts and nothing is mailed.
+    /// </summary>
+    private async Task RecordIfRefundedFirstAsync(DurableTaskClient client, string id, Purchase purchase, CancellationToken cancellationToken)
+    {
+        if (await crm.GetOrderAsync(id, cancellationToken) is null
+            && await crm.IsStepDoneAsync(id, RefundRecorder.Step, cancellationToken)
+            && !await crm.IsErasedAsync(id, cancellationToken)
+            && await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken) is null)
+        {
+            await crm.UpsertOrderAsync(Activities.RecordPurchase.OrderFor(id, purchase, catalog), cancellationToken);
+        }
     }
 
     private async Task<bool> IsStaleClaimAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
