@@ -258,6 +258,28 @@ public sealed partial class SelfHostEndToEndTests(AzuriteFixture azurite)
     }
 
     [Theory]
+    [InlineData("\"amount_total\": -2900", "-2900 USD")]
+    [InlineData("\"currency\": \"us$\"", "2900 US$")]
+    public async Task A_signed_payment_with_an_impossible_amount_sends_no_welcome_mail_and_asks_the_seller(string change, string shown)
+    {
+        await using SelfHostDriver host = await SelfHostDriver.StartAsync(azurite);
+        (byte[] body, string id) = WithNewPaymentIntent(Sample(UsdSample));
+        string json = Encoding.UTF8.GetString(body);
+        string field = change[..(change.IndexOf(':', StringComparison.Ordinal) + 1)];
+        body = Encoding.UTF8.GetBytes(Regex.Replace(json, Regex.Escape(field) + @"\s*(""usd""|2900)", change));
+
+        using HttpResponseMessage answer = await host.PostStripeAsync(body);
+        OrderView done = await host.WaitForCompletionAsync(id);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal("needs-review", done.Crm!.Status);
+        Assert.Empty(host.Mails(id, "welcome"));
+        string alert = Assert.Single(host.SlackLines());
+        Assert.Contains("amount or currency is not a real one", alert, StringComparison.Ordinal);
+        Assert.Contains(shown, alert, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("wrong secret")]
     [InlineData("stale timestamp")]
     [InlineData("one byte changed")]

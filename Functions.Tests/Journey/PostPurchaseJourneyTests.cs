@@ -234,6 +234,19 @@ public sealed class PostPurchaseJourneyTests
     }
 
     [Fact]
+    public async Task An_impossible_amount_sends_no_welcome_mail_and_asks_the_seller_to_review()
+    {
+        this.recorded = new PurchaseRecorded(ProductKnown: true, HasBuyerEmail: true, AmountPlausible: false);
+        await using DurableTaskTestHost host = await this.StartHostAsync();
+        string id = await StartAsync(host);
+
+        OrchestrationMetadata done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, Ct);
+
+        Assert.Equal(JourneyOutcome.NeedsReview, done.ReadOutputAs<JourneyOutcome>());
+        Assert.Equal([nameof(RecordPurchase), nameof(CloseJourney)], this.calls);
+    }
+
+    [Fact]
     public async Task A_mail_step_that_keeps_failing_alerts_the_seller_and_the_journey_goes_on()
     {
         await using DurableTaskTestHost host = await this.StartHostAsync(failWelcome: true);

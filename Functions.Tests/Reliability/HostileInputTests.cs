@@ -106,7 +106,7 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
             Signed("event object of the wrong kind", Mutate(valid, r => r["data"]!["object"] = new JsonObject { ["object"] = "charge", ["id"] = "ch_1" })),
             Signed("amount beyond Int64", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(valid).Replace("\"amount_total\":39000", "\"amount_total\":99999999999999999999999999", StringComparison.Ordinal))),
             Signed("amount as a string", Mutate(valid, r => r["data"]!["object"]!["amount_total"] = "39000; DROP TABLE Orders")),
-            Safe("currency not ISO (signed, so recorded as sent)", oddCurrencyBody),
+            Safe("currency not ISO (signed: recorded for the seller to review)", oddCurrencyBody),
             Safe("payment intent id of 5,000 characters (signed; the journey id keeps a hash of it)", longIdBody),
             new("GET on the payment door", () => host.Http.GetAsync("/api/webhooks/stripe", Ct)),
 
@@ -172,8 +172,10 @@ public sealed class HostileInputTests(AzuriteFixture azurite)
         Check(failures, "the key-character payment got its welcome mail", await Eventually(() => host.WaitForMailAsync(keyCharsId, "welcome")));
         string welcomeHtml = (await host.WaitForMailAsync(scriptId, "welcome")).HtmlBody ?? "";
         Check(failures, "script name escaped in the welcome mail", !welcomeHtml.Contains("<script", StringComparison.OrdinalIgnoreCase) && !welcomeHtml.Contains("<img src=x", StringComparison.OrdinalIgnoreCase));
+        Check(failures, "the odd currency's journey completed", await Eventually(() => host.WaitForCompletionAsync(oddCurrencyId)));
+        Check(failures, "two Slack alerts: the unknown product and the odd currency", host.SlackLines().Length == 2
+            && host.SlackLines().Count(l => l.Contains("amount or currency is not a real one", StringComparison.Ordinal)) == 1);
         List<string> slackStrings = [.. host.SlackLines().SelectMany(line => Strings(JsonNode.Parse(line)))];
-        Check(failures, "one Slack alert for the unknown product", host.SlackLines().Length == 1);
         Check(failures, "mentions and links escaped in Slack", slackStrings.Count > 0 && !slackStrings.Any(s => s.Contains("<!channel>", StringComparison.Ordinal) || s.Contains("<!here>", StringComparison.Ordinal) || s.Contains("<@U024BE7LH>", StringComparison.Ordinal) || s.Contains("<https://evil", StringComparison.Ordinal)));
 
         // Nothing half-written: the CRM holds only the orders that were allowed to exist, and no survey score was taken.

@@ -27,14 +27,14 @@ public sealed class RecordPurchase(CustomerRepository crm, Catalog catalog)
             await crm.MarkStepAsync(input.InstanceId, "marketing-consent", consent.Source, null, cancellationToken);
         }
 
-        return new PurchaseRecorded(product is not null, hasEmail);
+        return new PurchaseRecorded(product is not null, hasEmail, p.Amount.IsPlausible);
     }
 
     /// <summary>The CRM's order row for a purchase: also written for a purchase whose refund came first, with no journey.</summary>
     public static OrderRecord OrderFor(string instanceId, Purchase p, Catalog catalog)
     {
         Product? product = catalog.Find(p.Sku, p.ProductName);
-        string status = product is null ? OrderStatus.NeedsReview : BuyerEmail.IsDeliverable(p.Buyer.Email) ? OrderStatus.Active : OrderStatus.NeedsBuyerEmail;
+        string status = product is null || !p.Amount.IsPlausible ? OrderStatus.NeedsReview : BuyerEmail.IsDeliverable(p.Buyer.Email) ? OrderStatus.Active : OrderStatus.NeedsBuyerEmail;
         List<string> tags = [$"provider:{p.Provider}", $"locale:{Locales.Normalize(p.Buyer.Locale)}", $"channel:{p.Channel}"];
         tags.Add(product is null ? "unknown-product" : $"product:{product.Sku}");
         return new OrderRecord

@@ -40,7 +40,8 @@ public sealed record SurveyReply(int Score, string? Comment, DateTimeOffset Repl
 public sealed record RefundNotice(DateTimeOffset RefundedAt);
 
 /// <summary>What <c>RecordPurchase</c> found: a journey only mails when both are true.</summary>
-public sealed record PurchaseRecorded(bool ProductKnown, bool HasBuyerEmail);
+/// <remarks><see cref="AmountPlausible"/> came later: histories written before it read as true.</remarks>
+public sealed record PurchaseRecorded(bool ProductKnown, bool HasBuyerEmail, bool AmountPlausible = true);
 
 public sealed record JourneyClosed(string InstanceId, JourneyOutcome Outcome);
 

@@ -57,7 +57,7 @@ public static partial class PostPurchaseJourney
             return JourneyOutcome.NeedsReview;
         }
 
-        if (!recorded.ProductKnown || !recorded.HasBuyerEmail)
+        if (!recorded.ProductKnown || !recorded.HasBuyerEmail || !recorded.AmountPlausible)
         {
             // No welcome mail with wrong links or to nobody: the seller fixes the order by hand.
             context.SetCustomStatus(JourneyStages.NeedsReview);

@@ -8,7 +8,10 @@ public static class SellerAlerts
 {
     public static SlackAlert NeedsReview(JourneyInput input, PurchaseRecorded recorded)
     {
-        string why = !recorded.ProductKnown
+        string why = !recorded.AmountPlausible
+            ? $"The payment's amount or currency is not a real one ({input.Purchase.Amount.Minor.ToString(CultureInfo.InvariantCulture)} {input.Purchase.Amount.Currency}), so no welcome mail was sent. " +
+              "Check the payment in the provider's dashboard."
+            : !recorded.ProductKnown
             ? "The product is not in the catalog, so no welcome mail was sent. Add it to catalog.json, restart the app, then re-run the order: " +
               $"POST /api/orders/{input.InstanceId}/rerun?reason=…"
             : "The payment carries no usable buyer e-mail, so no welcome mail was sent. Find the buyer's address, then re-run the order with it: " +

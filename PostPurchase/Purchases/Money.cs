@@ -19,6 +19,9 @@ public sealed record Money(long Minor, string Currency)
 
     private static readonly HashSet<string> ThreeDecimal = new(StringComparer.OrdinalIgnoreCase) { "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND" };
 
+    /// <summary>A sale's amount: not negative, in a currency code shaped like ISO 4217 (three letters).</summary>
+    public bool IsPlausible => this.Minor >= 0 && this.Currency.Length == 3 && this.Currency.All(char.IsAsciiLetterUpper);
+
     public int Decimals => ZeroDecimal.Contains(this.Currency) ? 0 : ThreeDecimal.Contains(this.Currency) ? 3 : 2;
 
     public decimal Major => this.Minor / this.Decimals switch { 0 => 1m, 3 => 1000m, _ => 100m };
