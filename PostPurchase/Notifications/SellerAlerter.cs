@@ -27,6 +27,9 @@ public sealed partial class SellerAlerter(
 
     public const int MaxInlineAttempts = 3;
 
+    /// <summary>Added to Retry-After: timers may fire a few milliseconds early, and Slack counts from its own clock.</summary>
+    private static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(250);
+
     public async Task<SellerAlertOutcome> SendAsync(SlackAlert alert, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
@@ -40,7 +43,7 @@ public sealed partial class SellerAlerter(
             catch (SlackRetryException ex) when (attempt < MaxInlineAttempts && ex.RetryAfter is { } wait && wait <= MaxInlineWait)
             {
                 LogThrottled(logger, alert.IdempotencyKey, wait);
-                await Task.Delay(wait, time, cancellationToken);
+                await Task.Delay(wait + RetryAfterMargin, time, cancellationToken);
             }
             catch (PermanentDeliveryException ex)
             {
