@@ -13,7 +13,7 @@ public sealed class RecordPurchase(CustomerRepository crm, Catalog catalog)
         Product? product = catalog.Find(p.Sku, p.ProductName);
         // A malformed address (two addresses, a line break) is as good as none: it would fail every mail step.
         bool hasEmail = BuyerEmail.IsDeliverable(p.Buyer.Email);
-        OrderRecord order = OrderFor(input.InstanceId, p, catalog);
+        OrderRecord order = OrderFor(input.InstanceId, p, product);
         string status = order.Status;
         await crm.UpsertOrderAsync(order, cancellationToken);
         await crm.MarkStepAsync(input.InstanceId, nameof(RecordPurchase), status, null, cancellationToken);
@@ -31,9 +31,8 @@ public sealed class RecordPurchase(CustomerRepository crm, Catalog catalog)
     }
 
     /// <summary>The CRM's order row for a purchase: also written for a purchase whose refund came first, with no journey.</summary>
-    public static OrderRecord OrderFor(string instanceId, Purchase p, Catalog catalog)
+    public static OrderRecord OrderFor(string instanceId, Purchase p, Product? product)
     {
-        Product? product = catalog.Find(p.Sku, p.ProductName);
         string status = product is null || !p.Amount.IsPlausible ? OrderStatus.NeedsReview : BuyerEmail.IsDeliverable(p.Buyer.Email) ? OrderStatus.Active : OrderStatus.NeedsBuyerEmail;
         List<string> tags = [$"provider:{p.Provider}", $"locale:{Locales.Normalize(p.Buyer.Locale)}", $"channel:{p.Channel}"];
         tags.Add(product is null ? "unknown-product" : $"product:{product.Sku}");

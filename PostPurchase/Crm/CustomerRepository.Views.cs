@@ -44,7 +44,7 @@ public static class PageToken
         {
             decoded = new UTF8Encoding(false, true).GetString(Base64Url.DecodeFromChars(token));
         }
-        catch (Exception e) when (e is FormatException or ArgumentException)
+        catch (DecoderFallbackException)
         {
             return false;
         }
@@ -58,10 +58,40 @@ public static class PageToken
         return true;
     }
 
-    private static string Unwrap(string? token) =>
-        TryUnwrap(token, out string? tableToken) ? tableToken! : throw new ArgumentException("not a page token from this API", nameof(token));
+    internal static string? TableToken(string? token) =>
+        TryUnwrap(token, out string? tableToken) ? tableToken : throw new ArgumentException("not a page token from this API", nameof(token));
 
-    internal static string? TableToken(string? token) => string.IsNullOrEmpty(token) ? null : Unwrap(token);
+    /// <summary>
+    /// One page of a view filtered where Table Storage cannot filter: reads on (up to <paramref name="maxLookedAt"/>
+    /// rows) until the page holds <paramref name="pageSize"/> kept items, so a filter never answers an empty page that
+    /// promises more. <paramref name="keep"/> returns null for an item the filter drops.
+    /// </summary>
+    public static async Task<ResultPage<TOut>> FillAsync<TIn, TOut>(
+        string? continuation, int pageSize, bool filtered, Func<string?, Task<ResultPage<TIn>>> read, Func<TIn, Task<TOut?>> keep, int maxLookedAt = 2000)
+        where TOut : class
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(keep);
+        List<TOut> kept = [];
+        int looked = 0;
+        do
+        {
+            ResultPage<TIn> page = await read(continuation);
+            foreach (TIn item in page.Items)
+            {
+                if (await keep(item) is { } k)
+                {
+                    kept.Add(k);
+                }
+            }
+
+            looked += page.Items.Count;
+            continuation = page.Continuation;
+        }
+        while (filtered && kept.Count < pageSize && continuation is not null && looked < maxLookedAt);
+
+        return new ResultPage<TOut>(kept, continuation);
+    }
 }
 
 /// <summary>The seller's list views, tag edits and erasure.</summary>
@@ -129,34 +159,22 @@ public sealed partial class CustomerRepository
             wanted.Add(filter.Status.Trim());
         }
 
-        // Tags live in one string per row, which Table Storage cannot search inside: filter here, reading on (bounded)
-        // until the page is full, so a filter never answers an empty page that promises more.
+        // Tags live in one string per row, which Table Storage cannot search inside: filtered here.
+        return await PageToken.FillAsync(continuation, pageSize, wanted.Count > 0,
+            next => this.ReadCustomersAsync(next, pageSize, cancellationToken),
+            c => Task.FromResult(wanted.All(w => c.Tags.Contains(w, StringComparer.OrdinalIgnoreCase)) ? c : null));
+    }
+
+    private async Task<ResultPage<CustomerRecord>> ReadCustomersAsync(string? continuation, int pageSize, CancellationToken cancellationToken)
+    {
         string query = TableClient.CreateQueryFilter($"PartitionKey eq {CustomerPartition}");
-        List<CustomerRecord> matches = [];
-        string? next = PageToken.TableToken(continuation);
-        int looked = 0;
-        do
+        await foreach (Page<TableEntity> page in this.customers.QueryAsync<TableEntity>(query, pageSize, cancellationToken: cancellationToken)
+            .AsPages(PageToken.TableToken(continuation), pageSize))
         {
-            Page<TableEntity>? page = null;
-            await foreach (Page<TableEntity> first in this.customers.QueryAsync<TableEntity>(query, pageSize, cancellationToken: cancellationToken).AsPages(next, pageSize))
-            {
-                page = first;
-                break;
-            }
-
-            if (page is null)
-            {
-                next = null;
-                break;
-            }
-
-            matches.AddRange(page.Values.Select(ToCustomer).Where(c => wanted.All(w => c.Tags.Contains(w, StringComparer.OrdinalIgnoreCase))));
-            looked += page.Values.Count;
-            next = page.ContinuationToken;
+            return new ResultPage<CustomerRecord>([.. page.Values.Select(ToCustomer)], PageToken.Wrap(page.ContinuationToken));
         }
-        while (wanted.Count > 0 && matches.Count < pageSize && next is not null && looked < 5000);
 
-        return new ResultPage<CustomerRecord>(matches, PageToken.Wrap(next));
+        return new ResultPage<CustomerRecord>([], null);
     }
 
     /// <summary>Adds and removes tags on a buyer (and on each of their orders, so order views agree).</summary>

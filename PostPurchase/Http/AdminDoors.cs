@@ -22,7 +22,6 @@ public sealed partial class AdminDoors(
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 500;
-    private const int MaxOrdersLookedAt = 2000;
 
     private static readonly Dictionary<string, (MailKind Kind, string Step)> ResendableSteps = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -55,15 +54,15 @@ public sealed partial class AdminDoors(
 
     /// <summary>GET /api/orders?stage=&amp;product=&amp;status=&amp;from=&amp;to=&amp;pageSize=&amp;continuation=: journeys with their stage, paged.</summary>
     public async Task<IResult> ListOrdersAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken) =>
-        await this.QueryOrdersAsync(request.Query, client, cancellationToken) is ({ } list, _)
-            ? Results.Ok(list)
-            : Results.BadRequest(new DoorAnswer("rejected", QueryProblem(request.Query)));
+        ListProblem(request.Query) is { } problem
+            ? Results.BadRequest(new DoorAnswer("rejected", problem))
+            : Results.Ok(await this.QueryOrdersAsync(request.Query, client, cancellationToken));
 
     /// <summary>GET /api/dashboard: the same list as a small read-only page for the seller's browser.</summary>
     public async Task<IResult> DashboardAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken) =>
-        await this.QueryOrdersAsync(request.Query, client, cancellationToken) is ({ } list, _)
-            ? Results.Content(AdminPages.Dashboard(list, request.Query), "text/html; charset=utf-8")
-            : Results.Content(AdminPages.Dashboard(new OrderList([], null), request.Query, QueryProblem(request.Query)), "text/html; charset=utf-8", null, StatusCodes.Status400BadRequest);
+        ListProblem(request.Query) is { } problem
+            ? Results.Content(AdminPages.Dashboard(new OrderList([], null), request.Query, problem), "text/html; charset=utf-8", null, StatusCodes.Status400BadRequest)
+            : Results.Content(AdminPages.Dashboard(await this.QueryOrdersAsync(request.Query, client, cancellationToken), request.Query), "text/html; charset=utf-8");
 
     /// <summary>What is wrong with a list query, in the seller's words; null when nothing is.</summary>
     private static string? ListProblem(IQueryCollection q) =>
@@ -72,46 +71,26 @@ public sealed partial class AdminDoors(
         : !PageToken.TryUnwrap(Blank(q["continuation"]), out _) ? "continuation is not a page token this API gave out"
         : null;
 
-    private static string QueryProblem(IQueryCollection q) => ListProblem(q) ?? "invalid query";
-
-    private async Task<(OrderList? List, string? Problem)> QueryOrdersAsync(IQueryCollection q, DurableTaskClient client, CancellationToken cancellationToken)
+    /// <summary>The orders of a query that <see cref="ListProblem"/> passed, with each journey's stage.</summary>
+    private async Task<OrderList> QueryOrdersAsync(IQueryCollection q, DurableTaskClient client, CancellationToken cancellationToken)
     {
-        if (ListProblem(q) is { } problem)
-        {
-            return (null, problem);
-        }
-
         TryDate(q["from"], out DateTimeOffset? from);
         TryDate(q["to"], out DateTimeOffset? to);
         TryPageSize(q["pageSize"], out int pageSize);
-
-        // The stage lives in the journey, not in the table: with a stage filter, keep reading table pages until this
-        // page is full (or a bounded number of orders was looked at), so the seller never gets an empty page with "more".
         OrderFilter filter = new(Blank(q["product"]), Blank(q["status"]), from, to);
+
+        // The stage lives in the journey, not in the table: filtered here.
         string? stage = Blank(q["stage"]);
-        string? continuation = Blank(q["continuation"]);
-        List<OrderSummary> items = [];
-        int looked = 0;
-        do
-        {
-            ResultPage<OrderRecord> page = await crm.ListOrdersAsync(filter, continuation, pageSize, cancellationToken);
-            foreach (OrderRecord order in page.Items)
+        ResultPage<OrderSummary> page = await PageToken.FillAsync(Blank(q["continuation"]), pageSize, stage is not null,
+            next => crm.ListOrdersAsync(filter, next, pageSize, cancellationToken),
+            async order =>
             {
                 OrchestrationMetadata? journey = await client.GetInstanceAsync(order.InstanceId, getInputsAndOutputs: true, cancellationToken);
                 OrderSummary summary = new(order.InstanceId, Stage(journey), journey?.RuntimeStatus.ToString(), order.Status, order.Sku, order.ProductName,
                     order.AmountMinor, order.Currency, order.PaidAt, order.Channel);
-                if (stage is null || string.Equals(summary.Stage, stage, StringComparison.OrdinalIgnoreCase))
-                {
-                    items.Add(summary);
-                }
-            }
-
-            looked += page.Items.Count;
-            continuation = page.Continuation;
-        }
-        while (stage is not null && items.Count < pageSize && continuation is not null && looked < MaxOrdersLookedAt);
-
-        return (new OrderList([.. items.OrderByDescending(i => i.PaidAt)], continuation), null);
+                return stage is null || string.Equals(summary.Stage, stage, StringComparison.OrdinalIgnoreCase) ? summary : null;
+            });
+        return new OrderList([.. page.Items.OrderByDescending(i => i.PaidAt)], page.Continuation);
     }
 
     /// <summary>GET /api/customers?tag=&amp;product=&amp;status=&amp;channel=: JSON, or CSV with `Accept: text/csv` / `?format=csv` (UTF-8 with BOM for Excel).</summary>

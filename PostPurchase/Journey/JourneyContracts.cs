@@ -39,7 +39,7 @@ public sealed record SurveyReply(int Score, string? Comment, DateTimeOffset Repl
 
 public sealed record RefundNotice(DateTimeOffset RefundedAt);
 
-/// <summary>What <c>RecordPurchase</c> found: a journey only mails when both are true.</summary>
+/// <summary>What <c>RecordPurchase</c> found: a journey only mails when all are true.</summary>
 /// <remarks><see cref="AmountPlausible"/> came later: histories written before it read as true.</remarks>
 public sealed record PurchaseRecorded(bool ProductKnown, bool HasBuyerEmail, bool AmountPlausible = true);
 

@@ -30,9 +30,15 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         ArgumentNullException.ThrowIfNull(purchase);
         purchase = purchase.Clamped();
         string id = JourneyIds.For(purchase.Provider, purchase.PaymentId);
-        if (!await crm.TryClaimAsync(id, cancellationToken) && !await this.IsStaleClaimAsync(client, id, cancellationToken))
+        if (!await crm.TryClaimAsync(id, cancellationToken) && await this.ClaimStateAsync(client, id, cancellationToken) is var state and not ClaimState.Stale)
         {
-            await this.RecordIfRefundedFirstAsync(client, id, purchase, cancellationToken);
+            // A refund that came before its purchase left only a refunded marker: the purchase's facts are written once
+            // (the status stays refunded) so the seller sees the sale and its refund; nothing starts, nothing is mailed.
+            if (state == ClaimState.RefundedFirst && await crm.GetOrderAsync(id, cancellationToken) is null)
+            {
+                await crm.UpsertOrderAsync(Activities.RecordPurchase.OrderFor(id, purchase, catalog.Find(purchase.Sku, purchase.ProductName)), cancellationToken);
+            }
+
             LogDuplicate(logger, id);
             return StartOutcome.AlreadyReceived;
         }
@@ -121,40 +127,35 @@ public sealed partial class JourneyStarter(CustomerRepository crm, IOptions<Jour
         return null;
     }
 
-    /// <summary>
-    /// A refund that came before its purchase left only a refunded marker: the purchase's facts are written now (the
-    /// status stays refunded) so the seller sees the sale and its refund; no journey starts and nothing is mailed.
-    /// </summary>
-    private async Task RecordIfRefundedFirstAsync(DurableTaskClient client, string id, Purchase purchase, CancellationToken cancellationToken)
-    {
-        if (await crm.GetOrderAsync(id, cancellationToken) is null
-            && await crm.IsStepDoneAsync(id, RefundRecorder.Step, cancellationToken)
-            && !await crm.IsErasedAsync(id, cancellationToken)
-            && await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken) is null)
-        {
-            await crm.UpsertOrderAsync(Activities.RecordPurchase.OrderFor(id, purchase, catalog), cancellationToken);
-        }
-    }
-
-    private async Task<bool> IsStaleClaimAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
+    /// <summary>Why an existing claim holds, or <see cref="ClaimState.Stale"/> when its journey never appeared and it may be retried.</summary>
+    private async Task<ClaimState> ClaimStateAsync(DurableTaskClient client, string id, CancellationToken cancellationToken)
     {
         if (await client.GetInstanceAsync(id, getInputsAndOutputs: false, cancellationToken) is not null)
         {
-            return false;
+            return ClaimState.Started;
         }
 
         if (await crm.IsErasedAsync(id, cancellationToken))
         {
-            return false;   // erased at the buyer's request: a redelivered event must not recreate it
+            return ClaimState.Erased;   // erased at the buyer's request: a redelivered event must not recreate it
         }
 
         if (await crm.IsStepDoneAsync(id, RefundRecorder.Step, cancellationToken))
         {
-            return false;   // refunded before its purchase event arrived: it must never start
+            return ClaimState.RefundedFirst;   // refunded before its purchase event arrived: it must never start
         }
 
         DateTimeOffset? claimedAt = await crm.GetClaimTimeAsync(id, cancellationToken);
-        return claimedAt is { } at && time.GetUtcNow() - at > StaleClaim;
+        return claimedAt is { } at && time.GetUtcNow() - at > StaleClaim ? ClaimState.Stale : ClaimState.Starting;
+    }
+
+    private enum ClaimState
+    {
+        Started,
+        Starting,
+        Erased,
+        RefundedFirst,
+        Stale,
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Journey {InstanceId}: already received, nothing started")]
