@@ -33,6 +33,9 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         OrderList second = (await host.Http.GetFromJsonAsync<OrderList>($"/api/orders?pageSize=2&continuation={Uri.EscapeDataString(first.Continuation!)}", Ct))!;
         using HttpResponseMessage badDate = await host.Http.GetAsync("/api/orders?from=yesterday", Ct);
         using HttpResponseMessage madeUpPage = await host.Http.GetAsync("/api/orders?continuation=garbage", Ct);
+        string altered = first.Continuation![..5] + (first.Continuation[5] == 'A' ? 'B' : 'A') + first.Continuation[6..];
+        using HttpResponseMessage alteredPage = await host.Http.GetAsync($"/api/orders?pageSize=2&continuation={Uri.EscapeDataString(altered)}", Ct);
+        using HttpResponseMessage otherList = await host.Http.GetAsync($"/api/customers?continuation={Uri.EscapeDataString(first.Continuation)}", Ct);
         using HttpResponseMessage madeUpCustomers = await host.Http.GetAsync($"/api/customers?continuation={Uri.EscapeDataString(Convert.ToBase64String("stripe-pi_zzz order"u8))}", Ct);
 
         Assert.Equal(ids.Order(), all.Items.Select(i => i.OrderId).Order());
@@ -48,6 +51,8 @@ public sealed partial class AdminEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.BadRequest, madeUpPage.StatusCode);
         Assert.Contains("continuation is not a page token", await madeUpPage.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, madeUpCustomers.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, alteredPage.StatusCode);   // signed: an edited token is not a shorter list
+        Assert.Equal(HttpStatusCode.BadRequest, otherList.StatusCode);     // nor is one from the other list
     }
 
     [Fact]

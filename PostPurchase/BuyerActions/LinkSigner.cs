@@ -18,6 +18,12 @@ public enum LinkPurpose
 
     /// <summary>The product's PDF as a download (value: expiry in Unix minutes), through /api/files/.</summary>
     File,
+
+    /// <summary>Where the next page of the seller's order list starts (instance: the store's own page token, base64url).</summary>
+    OrdersPage,
+
+    /// <summary>Where the next page of the seller's customer list starts.</summary>
+    CustomersPage,
 }
 
 /// <summary>Which seller page a <see cref="LinkPurpose.Redirect"/> link opens.</summary>
@@ -64,6 +70,28 @@ public sealed class LinkSigner(IOptions<LinksOptions> options)
     /// <summary>A download link for the order's PDF that stops working at <paramref name="expiresAt"/> (minute precision).</summary>
     public string FileUrl(string instanceId, DateTimeOffset expiresAt) =>
         this.Url(new LinkClaim(LinkPurpose.File, instanceId, checked((int)(expiresAt.ToUnixTimeSeconds() / 60))));
+
+    /// <summary>A signed page token for a list view: a token altered, made up or taken from the other list fails <see cref="VerifyPage"/>.</summary>
+    public string? SignPage(string? storeToken, LinkPurpose list) =>
+        storeToken is null ? null : this.Sign(new LinkClaim(list, Base64Url.EncodeToString(Encoding.UTF8.GetBytes(storeToken)), 0));
+
+    /// <summary>True for no token or an intact one of <paramref name="list"/>; <paramref name="storeToken"/> is then the store's own.</summary>
+    public bool VerifyPage(string? token, LinkPurpose list, out string? storeToken)
+    {
+        storeToken = null;
+        if (string.IsNullOrEmpty(token))
+        {
+            return true;
+        }
+
+        if (this.Verify(token, list) is not { } claim || !TryDecode(claim.InstanceId, out byte[] bytes))
+        {
+            return false;
+        }
+
+        storeToken = Encoding.UTF8.GetString(bytes);
+        return true;
+    }
 
     /// <summary>When a verified file claim expires.</summary>
     public static DateTimeOffset FileExpiry(LinkClaim claim) => DateTimeOffset.FromUnixTimeSeconds(60L * claim.Value);
@@ -118,6 +146,8 @@ public sealed class LinkSigner(IOptions<LinksOptions> options)
         LinkPurpose.Access => "a",
         LinkPurpose.Redirect => "r",
         LinkPurpose.File => "f",
+        LinkPurpose.OrdersPage => "o",
+        LinkPurpose.CustomersPage => "c",
         _ => "u",
     };
 }

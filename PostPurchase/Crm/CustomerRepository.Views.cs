@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
@@ -14,53 +13,9 @@ public sealed record CustomerFilter(string? Tag = null, string? Sku = null, stri
 
 public sealed record ResultPage<T>(IReadOnlyList<T> Items, string? Continuation);
 
-/// <summary>
-/// The page tokens the list views hand out: Table Storage's own token, marked and base64url-encoded, so a token this
-/// API never gave out is told apart (400) instead of silently reading from a made-up key.
-/// </summary>
-public static class PageToken
+/// <summary>Paging helpers for the seller's list views.</summary>
+public static class ResultPages
 {
-    private const string Mark = "pp1|";
-
-    public static string? Wrap(string? tableToken) =>
-        string.IsNullOrEmpty(tableToken) ? null : Base64Url.EncodeToString(Encoding.UTF8.GetBytes(Mark + tableToken));
-
-    /// <summary>True for no token or one from <see cref="Wrap"/>; <paramref name="tableToken"/> is then Table Storage's own.</summary>
-    public static bool TryUnwrap(string? token, out string? tableToken)
-    {
-        tableToken = null;
-        if (string.IsNullOrEmpty(token))
-        {
-            return true;
-        }
-
-        if (token.Length > 4096 || !Base64Url.IsValid(token))
-        {
-            return false;
-        }
-
-        string decoded;
-        try
-        {
-            decoded = new UTF8Encoding(false, true).GetString(Base64Url.DecodeFromChars(token));
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
-
-        if (!decoded.StartsWith(Mark, StringComparison.Ordinal) || decoded.Length == Mark.Length)
-        {
-            return false;
-        }
-
-        tableToken = decoded[Mark.Length..];
-        return true;
-    }
-
-    internal static string? TableToken(string? token) =>
-        TryUnwrap(token, out string? tableToken) ? tableToken : throw new ArgumentException("not a page token from this API", nameof(token));
-
     /// <summary>
     /// One page of a view filtered where Table Storage cannot filter: reads on (up to <paramref name="maxLookedAt"/>
     /// rows) until the page holds <paramref name="pageSize"/> kept items, so a filter never answers an empty page that
@@ -126,9 +81,9 @@ public sealed partial class CustomerRepository
         }
 
         await foreach (Page<TableEntity> page in this.orders.QueryAsync<TableEntity>(string.Join(" and ", clauses), pageSize, cancellationToken: cancellationToken)
-            .AsPages(PageToken.TableToken(continuation), pageSize))
+            .AsPages(continuation, pageSize))
         {
-            return new ResultPage<OrderRecord>([.. page.Values.Select(ToOrder).OfType<OrderRecord>()], PageToken.Wrap(page.ContinuationToken));
+            return new ResultPage<OrderRecord>([.. page.Values.Select(ToOrder).OfType<OrderRecord>()], page.ContinuationToken);
         }
 
         return new ResultPage<OrderRecord>([], null);
@@ -160,7 +115,7 @@ public sealed partial class CustomerRepository
         }
 
         // Tags live in one string per row, which Table Storage cannot search inside: filtered here.
-        return await PageToken.FillAsync(continuation, pageSize, wanted.Count > 0,
+        return await ResultPages.FillAsync(continuation, pageSize, wanted.Count > 0,
             next => this.ReadCustomersAsync(next, pageSize, cancellationToken),
             c => Task.FromResult(wanted.All(w => c.Tags.Contains(w, StringComparer.OrdinalIgnoreCase)) ? c : null));
     }
@@ -169,9 +124,9 @@ public sealed partial class CustomerRepository
     {
         string query = TableClient.CreateQueryFilter($"PartitionKey eq {CustomerPartition}");
         await foreach (Page<TableEntity> page in this.customers.QueryAsync<TableEntity>(query, pageSize, cancellationToken: cancellationToken)
-            .AsPages(PageToken.TableToken(continuation), pageSize))
+            .AsPages(continuation, pageSize))
         {
-            return new ResultPage<CustomerRecord>([.. page.Values.Select(ToCustomer)], PageToken.Wrap(page.ContinuationToken));
+            return new ResultPage<CustomerRecord>([.. page.Values.Select(ToCustomer)], page.ContinuationToken);
         }
 
         return new ResultPage<CustomerRecord>([], null);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using PostPurchase.Activities;
+using PostPurchase.BuyerActions;
 using PostPurchase.Crm;
 using PostPurchase.Journey;
 using PostPurchase.Mail;
@@ -18,7 +19,7 @@ namespace PostPurchase.Http;
 /// erasure, and explicit actions on one journey (resend a step, cancel, re-run from the start).
 /// </summary>
 public sealed partial class AdminDoors(
-    CustomerRepository crm, JourneyMailer mailer, JourneyStarter starter, PaymentReconciler reconciler, TimeProvider time, ILogger<AdminDoors> logger)
+    CustomerRepository crm, JourneyMailer mailer, JourneyStarter starter, PaymentReconciler reconciler, LinkSigner signer, TimeProvider time, ILogger<AdminDoors> logger)
 {
     private const int DefaultPageSize = 50;
     private const int MaxPageSize = 500;
@@ -54,21 +55,21 @@ public sealed partial class AdminDoors(
 
     /// <summary>GET /api/orders?stage=&amp;product=&amp;status=&amp;from=&amp;to=&amp;pageSize=&amp;continuation=: journeys with their stage, paged.</summary>
     public async Task<IResult> ListOrdersAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken) =>
-        ListProblem(request.Query) is { } problem
+        this.ListProblem(request.Query, LinkPurpose.OrdersPage) is { } problem
             ? Results.BadRequest(new DoorAnswer("rejected", problem))
             : Results.Ok(await this.QueryOrdersAsync(request.Query, client, cancellationToken));
 
     /// <summary>GET /api/dashboard: the same list as a small read-only page for the seller's browser.</summary>
     public async Task<IResult> DashboardAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken) =>
-        ListProblem(request.Query) is { } problem
+        this.ListProblem(request.Query, LinkPurpose.OrdersPage) is { } problem
             ? Results.Content(AdminPages.Dashboard(new OrderList([], null), request.Query, problem), "text/html; charset=utf-8", null, StatusCodes.Status400BadRequest)
             : Results.Content(AdminPages.Dashboard(await this.QueryOrdersAsync(request.Query, client, cancellationToken), request.Query), "text/html; charset=utf-8");
 
     /// <summary>What is wrong with a list query, in the seller's words; null when nothing is.</summary>
-    private static string? ListProblem(IQueryCollection q) =>
+    private string? ListProblem(IQueryCollection q, LinkPurpose list) =>
         !TryDate(q["from"], out _) || !TryDate(q["to"], out _) ? "from and to must be dates such as 2026-12-01 (ISO 8601)"
         : !TryPageSize(q["pageSize"], out _) ? "pageSize must be 1-500"
-        : !PageToken.TryUnwrap(Blank(q["continuation"]), out _) ? "continuation is not a page token this API gave out"
+        : !signer.VerifyPage(Blank(q["continuation"]), list, out _) ? "continuation is not a page token this API gave out"
         : null;
 
     /// <summary>The orders of a query that <see cref="ListProblem"/> passed, with each journey's stage.</summary>
@@ -81,7 +82,8 @@ public sealed partial class AdminDoors(
 
         // The stage lives in the journey, not in the table: filtered here.
         string? stage = Blank(q["stage"]);
-        ResultPage<OrderSummary> page = await PageToken.FillAsync(Blank(q["continuation"]), pageSize, stage is not null,
+        signer.VerifyPage(Blank(q["continuation"]), LinkPurpose.OrdersPage, out string? continuation);
+        ResultPage<OrderSummary> page = await ResultPages.FillAsync(continuation, pageSize, stage is not null,
             next => crm.ListOrdersAsync(filter, next, pageSize, cancellationToken),
             async order =>
             {
@@ -90,22 +92,24 @@ public sealed partial class AdminDoors(
                     order.AmountMinor, order.Currency, order.PaidAt, order.Channel);
                 return stage is null || string.Equals(summary.Stage, stage, StringComparison.OrdinalIgnoreCase) ? summary : null;
             });
-        return new OrderList([.. page.Items.OrderByDescending(i => i.PaidAt)], page.Continuation);
+        return new OrderList([.. page.Items.OrderByDescending(i => i.PaidAt)], signer.SignPage(page.Continuation, LinkPurpose.OrdersPage));
     }
 
     /// <summary>GET /api/customers?tag=&amp;product=&amp;status=&amp;channel=: JSON, or CSV with `Accept: text/csv` / `?format=csv` (UTF-8 with BOM for Excel).</summary>
     public async Task<IResult> ListCustomersAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         IQueryCollection q = request.Query;
-        if (ListProblem(q) is { } problem)
+        if (this.ListProblem(q, LinkPurpose.CustomersPage) is { } problem)
         {
             return Results.BadRequest(new DoorAnswer("rejected", problem));
         }
 
         TryPageSize(q["pageSize"], out int pageSize);
+        signer.VerifyPage(Blank(q["continuation"]), LinkPurpose.CustomersPage, out string? continuation);
 
-        ResultPage<CustomerRecord> page = await crm.ListCustomersAsync(
-            new CustomerFilter(Blank(q["tag"]), Blank(q["product"]), Blank(q["status"]), Blank(q["channel"])), Blank(q["continuation"]), pageSize, cancellationToken);
+        ResultPage<CustomerRecord> found = await crm.ListCustomersAsync(
+            new CustomerFilter(Blank(q["tag"]), Blank(q["product"]), Blank(q["status"]), Blank(q["channel"])), continuation, pageSize, cancellationToken);
+        ResultPage<CustomerRecord> page = found with { Continuation = signer.SignPage(found.Continuation, LinkPurpose.CustomersPage) };
         bool csv = string.Equals(q["format"], "csv", StringComparison.OrdinalIgnoreCase)
             || request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
         if (!csv)

@@ -160,9 +160,14 @@ public sealed partial class StripeWebhookHandler(
             return WebhookVerdict.Ignored(session.PaymentStatus == "no_payment_required" ? "no payment required" : "awaiting payment");
         }
 
-        if (string.IsNullOrEmpty(session.PaymentIntentId) || string.IsNullOrEmpty(session.Currency))
+        if (string.IsNullOrEmpty(session.PaymentIntentId))
         {
             return WebhookVerdict.Ignored("no payment intent");   // subscription-mode sessions pay through invoices
+        }
+
+        if (string.IsNullOrEmpty(session.Currency))
+        {
+            return WebhookVerdict.Rejected("a paid session without a currency");
         }
 
         Money amount = Money.Of(session.AmountTotal ?? 0, session.Currency);   // minor units: 39000 KRW stays 39000
